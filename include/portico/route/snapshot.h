@@ -1,0 +1,55 @@
+// The immutable, compiled form of one config set: listeners by port with their virtual
+// hosts and routes, and the upstream clusters. Workers hold it as
+// std::shared_ptr<const Snapshot>; a stream pins the one it started with.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "portico/config/config_set.h"
+#include "portico/route/virtual_host_table.h"
+#include "portico/upstream/cluster_config.h"
+
+namespace portico::route {
+
+// One Gateway server as bound to a listener (several servers may share a port).
+struct ServerBinding {
+  std::string gateway;  // "namespace/name"
+  std::string portName;
+  std::vector<std::string> hosts;  // dnsName parts, lower-case
+  std::optional<config::ServerTls> tls;
+};
+
+struct Listener {
+  uint16_t port = 0;
+  std::string bind;  // empty: the --bind-address
+  config::Protocol protocol = config::Protocol::kHttp;
+  std::vector<ServerBinding> servers;
+  VirtualHostTable virtualHosts;
+};
+
+struct Snapshot {
+  std::string version;  // hex content hash of the loaded resources
+  std::chrono::system_clock::time_point loadedAt;
+  std::vector<std::string> sourceFiles;
+  std::map<uint16_t, Listener> listeners;
+  std::map<std::string, upstream::ClusterConfig, std::less<>> clusters;  // by cluster name
+  std::shared_ptr<const config::ConfigSet> config;  // the resources as loaded
+
+  const Listener* listener(uint16_t port) const {
+    auto it = listeners.find(port);
+    return it == listeners.end() ? nullptr : &it->second;
+  }
+  const upstream::ClusterConfig* cluster(std::string_view name) const {
+    auto it = clusters.find(name);
+    return it == clusters.end() ? nullptr : &it->second;
+  }
+};
+
+using SnapshotPtr = std::shared_ptr<const Snapshot>;
+
+}  // namespace portico::route
