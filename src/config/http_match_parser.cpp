@@ -1,10 +1,10 @@
 // HTTPMatchRequest and StringMatch decoding with Istio's validation rules
 // (pkg/config/validation: validateHTTPRouteMatchRequest, validateStringMatch).
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
-
-#include <re2/re2.h>
 
 #include "istio_rules.h"
 #include "portico/config/resource_parsers.h"
@@ -42,7 +42,7 @@ std::string lower(std::string s) {
 
 bool isPseudoHeader(std::string_view name) {
   static constexpr std::array<std::string_view, 5> kPseudo = {":method", ":scheme", ":authority",
-                                                               ":path", ":status"};
+                                                              ":path", ":status"};
   return std::find(kPseudo.begin(), kPseudo.end(), name) != kPseudo.end();
 }
 
@@ -60,8 +60,9 @@ void parseHeaderMatches(NodeReader& match, std::string_view key, bool negated,
     }
     if (name.rfind("@request.auth.claims", 0) == 0) {
       // Dropping the condition would widen the route, so refuse rather than ignore.
-      value.error("JWT claim matching (@request.auth.claims) needs RequestAuthentication, which "
-                  "Portico does not implement");
+      value.error(
+          "JWT claim matching (@request.auth.claims) needs RequestAuthentication, which "
+          "Portico does not implement");
       continue;
     }
     if (!isPseudoHeader(name) && !istio_rules::isHeaderToken(name)) {
@@ -155,13 +156,14 @@ void parseHttpMatchRequest(NodeReader& node, HttpMatchRequest& out) {
       value.error("query parameter match " + name + " cannot be null");
       continue;
     }
-    if (auto sm = parseStringMatch(value, false)) out.queryParams.emplace_back(name, std::move(*sm));
+    if (auto sm = parseStringMatch(value, false))
+      out.queryParams.emplace_back(name, std::move(*sm));
   }
   out.ignoreUriCase = node.boolean("ignoreUriCase").value_or(false);
   if (auto port = node.integer("port", 0, 4294967295LL)) {
     if (*port > 65535) {
-      node.errorAt("port", "port number " + std::to_string(*port) +
-                               " must be in the range 1..65535");
+      node.errorAt("port",
+                   "port number " + std::to_string(*port) + " must be in the range 1..65535");
     } else {
       out.port = static_cast<uint32_t>(*port);
     }

@@ -1,12 +1,12 @@
 // One VirtualService http[] rule: matches, destinations, redirect, direct response, rewrite,
 // retries, fault, mirrors, CORS and header operations, with Istio's validateHTTPRoute rules
 // (pkg/config/validation/virtualservice.go and validation.go) and their message text.
+#include <openssl/evp.h>
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <array>
 #include <limits>
-
-#include <openssl/evp.h>
-#include <re2/re2.h>
 
 #include "istio_rules.h"
 #include "portico/config/resource_parsers.h"
@@ -52,8 +52,8 @@ std::optional<double> percentObject(NodeReader& parent, std::string_view key) {
 
 bool checkFaultPercentage(const NodeReader& parent, std::string_view key, double v) {
   if (v < 0.0 || v > 100.0 || (v > 0.0 && v < 0.0001)) {
-    parent.errorAt(key, "percentage " + goFloatV(v) +
-                            " is neither 0.0, nor in range [0.0001, 100.0]");
+    parent.errorAt(key,
+                   "percentage " + goFloatV(v) + " is neither 0.0, nor in range [0.0001, 100.0]");
     return false;
   }
   return true;
@@ -77,11 +77,23 @@ bool checkPort(const NodeReader& at, std::string_view key, int64_t port) {
 
 // grpc.SupportedGRPCStatus.
 bool isGrpcStatusName(std::string_view s) {
-  static constexpr std::array<std::string_view, 17> kNames = {
-      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-      "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
-      "UNAUTHENTICATED"};
+  static constexpr std::array<std::string_view, 17> kNames = {"OK",
+                                                              "CANCELLED",
+                                                              "UNKNOWN",
+                                                              "INVALID_ARGUMENT",
+                                                              "DEADLINE_EXCEEDED",
+                                                              "NOT_FOUND",
+                                                              "ALREADY_EXISTS",
+                                                              "PERMISSION_DENIED",
+                                                              "RESOURCE_EXHAUSTED",
+                                                              "FAILED_PRECONDITION",
+                                                              "ABORTED",
+                                                              "OUT_OF_RANGE",
+                                                              "UNIMPLEMENTED",
+                                                              "INTERNAL",
+                                                              "UNAVAILABLE",
+                                                              "DATA_LOSS",
+                                                              "UNAUTHENTICATED"};
   return std::find(kNames.begin(), kNames.end(), s) != kNames.end();
 }
 
@@ -96,11 +108,22 @@ bool isKnownHttpStatus(int code) {
 }
 
 bool isRetryOnPolicy(std::string_view p) {
-  static constexpr std::array<std::string_view, 16> kPolicies = {
-      "5xx", "gateway-error", "reset", "reset-before-request", "connect-failure",
-      "retriable-4xx", "refused-stream", "retriable-status-codes", "retriable-headers",
-      "envoy-ratelimited", "http3-post-connect-failure", "cancelled", "deadline-exceeded",
-      "internal", "resource-exhausted", "unavailable"};
+  static constexpr std::array<std::string_view, 16> kPolicies = {"5xx",
+                                                                 "gateway-error",
+                                                                 "reset",
+                                                                 "reset-before-request",
+                                                                 "connect-failure",
+                                                                 "retriable-4xx",
+                                                                 "refused-stream",
+                                                                 "retriable-status-codes",
+                                                                 "retriable-headers",
+                                                                 "envoy-ratelimited",
+                                                                 "http3-post-connect-failure",
+                                                                 "cancelled",
+                                                                 "deadline-exceeded",
+                                                                 "internal",
+                                                                 "resource-exhausted",
+                                                                 "unavailable"};
   if (std::find(kPolicies.begin(), kPolicies.end(), p) != kPolicies.end()) return true;
   // strconv.Atoi: optional sign, then digits.
   std::string_view digits = p;
@@ -290,8 +313,9 @@ std::optional<HttpRewrite> parseRewrite(NodeReader& r, const std::vector<HttpMat
     ok = false;
   }
   if (!out.uri && !out.uriRegexRewrite && !out.authority) {
-    r.error("rewrite must specify at least one of URI, UriRegexRewrite, or authority. Only one "
-            "of URI or UriRegexRewrite may be specified");
+    r.error(
+        "rewrite must specify at least one of URI, UriRegexRewrite, or authority. Only one "
+        "of URI or UriRegexRewrite may be specified");
     ok = false;
   }
   if (out.uri && out.uri->back() == '/') {
@@ -305,8 +329,9 @@ std::optional<HttpRewrite> parseRewrite(NodeReader& r, const std::vector<HttpMat
       r.warningAt("uri", "rewrite.uri " + goQuote(w) + " with prefix match " + goQuote(p) +
                              " turns " + goQuote(p + "/42") + " into " + goQuote(w + "/42") +
                              " (only the matched prefix is replaced, as Envoy's prefix_rewrite "
-                             "does); use prefix " + goQuote(p + "/") + " with rewrite.uri " +
-                             goQuote(w) + ", or uriRegexRewrite match " +
+                             "does); use prefix " +
+                             goQuote(p + "/") + " with rewrite.uri " + goQuote(w) +
+                             ", or uriRegexRewrite match " +
                              goQuote("^" + regexEscape(p) + "/?(.*)") + " rewrite " +
                              goQuote(w + "\\1"));
       break;
@@ -392,8 +417,10 @@ std::optional<HttpFaultInjection> parseFault(NodeReader& f) {
     auto pct = percentObject(*d, "percentage");
     auto legacy = d->integer("percent", kInt32Min, kInt32Max);
     if (pct) {
-      if (checkFaultPercentage(*d, "percentage", *pct)) delay.percentage = *pct;
-      else ok = false;
+      if (checkFaultPercentage(*d, "percentage", *pct))
+        delay.percentage = *pct;
+      else
+        ok = false;
     } else if (legacy) {
       if (*legacy < 0 || *legacy > 100) {
         d->errorAt("percent", "percentage " + std::to_string(*legacy) + " is not in range 0..100");
@@ -417,8 +444,10 @@ std::optional<HttpFaultInjection> parseFault(NodeReader& f) {
       ok = false;
     }
     if (auto pct = percentObject(*a, "percentage")) {
-      if (checkFaultPercentage(*a, "percentage", *pct)) abort.percentage = *pct;
-      else ok = false;
+      if (checkFaultPercentage(*a, "percentage", *pct))
+        abort.percentage = *pct;
+      else
+        ok = false;
     }
     if (h2) {
       a->errorAt("http2Error", "HTTP/2 abort fault injection not supported yet");
@@ -462,9 +491,10 @@ std::optional<CorsPolicy> parseCors(NodeReader& c) {
       continue;
     }
     if (!sm || sm->kind == StringMatch::Kind::kPresence || sm->value.empty()) {
-      item.error("'" + (sm && sm->kind == StringMatch::Kind::kPresence && item.has("regex")
-                            ? std::string("*")
-                            : std::string()) +
+      item.error("'" +
+                 (sm && sm->kind == StringMatch::Kind::kPresence && item.has("regex")
+                      ? std::string("*")
+                      : std::string()) +
                  "' is not a valid match type for CORS allow origins");
       ok = false;
       continue;
@@ -555,8 +585,10 @@ void parseMirrors(NodeReader& node, HttpRoute& out) {
     HttpMirror mirror;
     mirror.mark = m->mark();
     mirror.destination = parseDestination(*m);
-    if (percentage) mirror.percentage = *percentage;
-    else if (legacy) mirror.percentage = static_cast<double>(*legacy);
+    if (percentage)
+      mirror.percentage = *percentage;
+    else if (legacy)
+      mirror.percentage = static_cast<double>(*legacy);
     out.mirrors.push_back(std::move(mirror));
   } else if (percentage || legacy) {
     node.warningAt(percentage ? "mirrorPercentage" : "mirrorPercent",
@@ -581,8 +613,8 @@ void parseMirrors(NodeReader& node, HttpRoute& out) {
       item.errorAt("percentage", "mirror percentage must have a max value of 100 (it has " +
                                      goFloatF(*pct) + ")");
     } else if (pct && *pct < 0) {
-      item.errorAt("percentage", "mirror percentage must have a min value of 0 (it has " +
-                                     goFloatF(*pct) + ")");
+      item.errorAt("percentage",
+                   "mirror percentage must have a min value of 0 (it has " + goFloatF(*pct) + ")");
     }
     if (pct) mirror.percentage = *pct;
     if (!hasMirror) out.mirrors.push_back(std::move(mirror));
@@ -618,8 +650,7 @@ void checkWeight(NodeReader& item, int32_t& weight, bool& weightSet) {
   weight = static_cast<int32_t>(*w);
 }
 
-void checkTotalWeight(NodeReader& parent, std::string_view key, std::size_t count,
-                      int64_t total) {
+void checkTotalWeight(NodeReader& parent, std::string_view key, std::size_t count, int64_t total) {
   if (count > 1 && total == 0) parent.errorAt(key, "total destination weight = 0");
 }
 

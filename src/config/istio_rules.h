@@ -41,7 +41,8 @@ std::string normaliseGatewayReference(const std::string& ref, const std::string&
 bool hostsOverlap(std::string_view a, std::string_view b);
 bool hostSubsetOf(std::string_view sub, std::string_view of);
 
-// "spec.http[0].match[0].headers.x-a" -> "x-a"; "spec.corsPolicy.allowOrigins[2]" -> "allowOrigins".
+// "spec.http[0].match[0].headers.x-a" -> "x-a"; "spec.corsPolicy.allowOrigins[2]" ->
+// "allowOrigins".
 std::string lastPathSegment(const std::string& path);
 
 }  // namespace portico::config::istio_rules

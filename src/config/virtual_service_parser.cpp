@@ -21,8 +21,10 @@ Destination parseDestination(NodeReader& node) {
   if (out.host == "*") {
     node.errorAt("host", "invalid destination host *");
   } else if (auto err = istio_rules::checkWildcardDomain(out.host); !err.empty()) {
-    if (node.has("host")) node.errorAt("host", err);
-    else node.error(err);
+    if (node.has("host"))
+      node.errorAt("host", err);
+    else
+      node.error(err);
   }
   if (auto subset = node.string("subset")) {
     out.subset = *subset;
@@ -54,8 +56,7 @@ struct VsInfo {
   bool appliesToGateway = false;
 };
 
-void parseL4Match(NodeReader& m, bool tls, const VsInfo& vs, const std::string& ns,
-                  L4Match& out) {
+void parseL4Match(NodeReader& m, bool tls, const VsInfo& vs, const std::string& ns, L4Match& out) {
   out.mark = m.mark();
   if (tls) {
     out.sniHosts = m.stringList("sniHosts");
@@ -196,8 +197,8 @@ void warnUnreachableRules(std::vector<NodeReader>& rules, const std::vector<Http
       auto [it, inserted] = seen.emplace(key, i);
       if (!inserted) {
         rule.warning("virtualService rule " + routeName(i) + " match " + matchName +
-                     " is not used (duplicate/overlapping match in rule " +
-                     routeName(it->second) + ")");
+                     " is not used (duplicate/overlapping match in rule " + routeName(it->second) +
+                     ")");
         ++duplicates;
       }
     }
@@ -251,15 +252,18 @@ void parseVirtualServiceSpec(NodeReader& spec, VirtualService& out) {
     if (spec.has("tcp")) {
       spec.errorAt("tcp", "delegate virtual service must have no tcp route specified");
     }
-    spec.warning("no hosts: this is an Istio delegate VirtualService; delegation is not "
-                 "implemented, so it will not be served");
+    spec.warning(
+        "no hosts: this is an Istio delegate VirtualService; delegation is not "
+        "implemented, so it will not be served");
   } else if (rawGateways.empty()) {
-    spec.warning("no gateways: binds only to the mesh, not to this gateway; this VirtualService "
-                 "will not be served (add spec.gateways)");
+    spec.warning(
+        "no gateways: binds only to the mesh, not to this gateway; this VirtualService "
+        "will not be served (add spec.gateways)");
   } else if (std::all_of(rawGateways.begin(), rawGateways.end(),
                          [](const std::string& g) { return g == "mesh"; })) {
-    spec.warningAt("gateways", "bound only to the mesh, not to this gateway; this "
-                               "VirtualService will not be served");
+    spec.warningAt("gateways",
+                   "bound only to the mesh, not to this gateway; this "
+                   "VirtualService will not be served");
   }
 
   // Hosts: validity, `*` on the mesh, overlaps.

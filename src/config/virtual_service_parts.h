@@ -11,8 +11,8 @@
 namespace portico::config::vs_parts {
 
 struct RouteContext {
-  std::string ns;             // the VirtualService's namespace, for gateway references
-  bool delegateVs = false;    // the VS has no hosts (an Istio delegate)
+  std::string ns;           // the VirtualService's namespace, for gateway references
+  bool delegateVs = false;  // the VS has no hosts (an Istio delegate)
 };
 
 // http[i] into `out`.

@@ -57,17 +57,19 @@ std::string warn(int line, int col, const std::string& field, const std::string&
 TEST(VirtualServiceParserTest, Rule18NoRoutes) {
   VsFixture f;
   f.parse(kHead);
-  EXPECT_THAT(f.errors(), Contains(err(1, 1, "spec",
-                                       "http, tcp or tls must be provided in virtual service")));
+  EXPECT_THAT(f.errors(),
+              Contains(err(1, 1, "spec", "http, tcp or tls must be provided in virtual service")));
 }
 
 TEST(VirtualServiceParserTest, Rule19OverlappingHosts) {
   VsFixture f;
-  f.parse("hosts: ['*.foo.com', a.foo.com]\ngateways: [gw]\nhttp:\n- route:\n  - destination: "
-          "{host: b}\n");
-  EXPECT_EQ(f.errors(), (std::vector<std::string>{err(
-                            1, 22, "spec.hosts[1]",
-                            "duplicate hosts in virtual service: *.foo.com & a.foo.com")}));
+  f.parse(
+      "hosts: ['*.foo.com', a.foo.com]\ngateways: [gw]\nhttp:\n- route:\n  - destination: "
+      "{host: b}\n");
+  EXPECT_EQ(
+      f.errors(),
+      (std::vector<std::string>{err(1, 22, "spec.hosts[1]",
+                                    "duplicate hosts in virtual service: *.foo.com & a.foo.com")}));
 }
 
 TEST(VirtualServiceParserTest, Rule20WildcardOnMesh) {
@@ -81,7 +83,8 @@ TEST(VirtualServiceParserTest, Rule20WildcardOnMesh) {
 
 TEST(VirtualServiceParserTest, Rule21InvalidHostLabel) {
   VsFixture f;
-  f.parse("hosts: [a_b.example.com]\ngateways: [gw]\nhttp:\n- route:\n  - destination: {host: b}\n");
+  f.parse(
+      "hosts: [a_b.example.com]\ngateways: [gw]\nhttp:\n- route:\n  - destination: {host: b}\n");
   EXPECT_EQ(f.errors(), (std::vector<std::string>{err(
                             1, 9, "spec.hosts[0]",
                             "domain name \"a_b.example.com\" invalid (label \"a_b\" invalid)")}));
@@ -89,7 +92,8 @@ TEST(VirtualServiceParserTest, Rule21InvalidHostLabel) {
 
 TEST(VirtualServiceParserTest, IpHostAllowed) {
   VsFixture f;
-  auto vs = f.parse("hosts: [10.0.0.1]\ngateways: [gw]\nhttp:\n- route:\n  - destination: {host: b}\n");
+  auto vs =
+      f.parse("hosts: [10.0.0.1]\ngateways: [gw]\nhttp:\n- route:\n  - destination: {host: b}\n");
   EXPECT_THAT(f.errors(), IsEmpty());
   EXPECT_EQ(vs.hosts, (std::vector<std::string>{"10.0.0.1"}));
 }
@@ -125,8 +129,9 @@ TEST(VirtualServiceParserTest, NoGatewaysWarnsNotServed) {
 
 TEST(VirtualServiceParserTest, InvalidGatewayName) {
   VsFixture f;
-  f.parse("hosts: [a.example.com]\ngateways: [ns/Bad_Name]\nhttp:\n- route:\n  - destination: "
-          "{host: b}\n");
+  f.parse(
+      "hosts: [a.example.com]\ngateways: [ns/Bad_Name]\nhttp:\n- route:\n  - destination: "
+      "{host: b}\n");
   EXPECT_EQ(f.errors(), (std::vector<std::string>{err(2, 12, "spec.gateways[0]",
                                                       "invalid value for gateway name: "
                                                       "\"Bad_Name\"")}));
@@ -136,10 +141,11 @@ TEST(VirtualServiceParserTest, ExportToIsMeshOnly) {
   VsFixture f;
   f.parse(kHead + "exportTo: ['.']\nhttp:\n- route:\n  - destination: {host: b}\n");
   EXPECT_THAT(f.errors(), IsEmpty());
-  EXPECT_EQ(f.warnings(), (std::vector<std::string>{warn(
-                              3, 1, "spec.exportTo",
-                              "exportTo is mesh-only (namespace visibility); ignored, every "
-                              "VirtualService bound to this gateway is used")}));
+  EXPECT_EQ(
+      f.warnings(),
+      (std::vector<std::string>{warn(3, 1, "spec.exportTo",
+                                     "exportTo is mesh-only (namespace visibility); ignored, every "
+                                     "VirtualService bound to this gateway is used")}));
 }
 
 TEST(VirtualServiceParserTest, Rule56DelegateVsWithGateways) {
@@ -183,10 +189,9 @@ TEST(VirtualServiceParserTest, DuplicateMatchWarns) {
   route: [{destination: {host: c}}]
 )");
   EXPECT_THAT(f.errors(), IsEmpty());
-  EXPECT_THAT(f.warnings(),
-              Contains(warn(6, 3, "spec.http[1]",
-                            "virtualService rule #1 match \"again\" is not used "
-                            "(duplicate/overlapping match in rule #0)")));
+  EXPECT_THAT(f.warnings(), Contains(warn(6, 3, "spec.http[1]",
+                                          "virtualService rule #1 match \"again\" is not used "
+                                          "(duplicate/overlapping match in rule #0)")));
 }
 
 // ---- HTTP route exclusivity -------------------------------------------------------------
@@ -194,17 +199,17 @@ TEST(VirtualServiceParserTest, DuplicateMatchWarns) {
 TEST(VirtualServiceParserTest, Rule22NothingToDo) {
   VsFixture f;
   f.parse(kHead + "http:\n- timeout: 1s\n");
-  EXPECT_EQ(f.errors(), (std::vector<std::string>{err(
-                            4, 3, "spec.http[0]",
-                            "HTTP route, redirect or direct_response is required")}));
+  EXPECT_EQ(f.errors(),
+            (std::vector<std::string>{
+                err(4, 3, "spec.http[0]", "HTTP route, redirect or direct_response is required")}));
 }
 
 TEST(VirtualServiceParserTest, Rule23RouteAndRedirect) {
   VsFixture f;
   f.parse(kHead + "http:\n- route: [{destination: {host: b}}]\n  redirect: {uri: /x}\n");
-  EXPECT_EQ(f.errors(), (std::vector<std::string>{
-                            err(4, 3, "spec.http[0]",
-                                "HTTP route cannot contain both route and redirect")}));
+  EXPECT_EQ(f.errors(),
+            (std::vector<std::string>{
+                err(4, 3, "spec.http[0]", "HTTP route cannot contain both route and redirect")}));
 }
 
 TEST(VirtualServiceParserTest, Rule24RedirectWithRewriteFaultDirectResponse) {
@@ -215,10 +220,11 @@ TEST(VirtualServiceParserTest, Rule24RedirectWithRewriteFaultDirectResponse) {
   fault: {abort: {httpStatus: 500}}
   directResponse: {status: 200}
 )");
-  EXPECT_THAT(f.errors(),
-              Contains(err(4, 3, "spec.http[0]", "HTTP route cannot contain both fault and redirect")));
   EXPECT_THAT(f.errors(), Contains(err(4, 3, "spec.http[0]",
-                                       "HTTP route rule cannot contain both rewrite and redirect")));
+                                       "HTTP route cannot contain both fault and redirect")));
+  EXPECT_THAT(f.errors(),
+              Contains(err(4, 3, "spec.http[0]",
+                           "HTTP route rule cannot contain both rewrite and redirect")));
   EXPECT_THAT(f.errors(),
               Contains(err(4, 3, "spec.http[0]",
                            "HTTP route rule cannot contain both direct_response and redirect")));
@@ -227,9 +233,10 @@ TEST(VirtualServiceParserTest, Rule24RedirectWithRewriteFaultDirectResponse) {
 TEST(VirtualServiceParserTest, Rule25DirectResponseAndRoute) {
   VsFixture f;
   f.parse(kHead + "http:\n- route: [{destination: {host: b}}]\n  directResponse: {status: 200}\n");
-  EXPECT_EQ(f.errors(), (std::vector<std::string>{
-                            err(4, 3, "spec.http[0]",
-                                "HTTP route cannot contain both route and direct_response")}));
+  EXPECT_EQ(
+      f.errors(),
+      (std::vector<std::string>{
+          err(4, 3, "spec.http[0]", "HTTP route cannot contain both route and direct_response")}));
 }
 
 TEST(VirtualServiceParserTest, Rule26MirrorAndMirrors) {
@@ -239,8 +246,9 @@ TEST(VirtualServiceParserTest, Rule26MirrorAndMirrors) {
   mirror: {host: m}
   mirrors: [{destination: {host: n}}]
 )");
-  EXPECT_EQ(f.errors(), (std::vector<std::string>{err(
-                            4, 3, "spec.http[0]", "HTTP route cannot contain both mirror and mirrors")}));
+  EXPECT_EQ(f.errors(),
+            (std::vector<std::string>{
+                err(4, 3, "spec.http[0]", "HTTP route cannot contain both mirror and mirrors")}));
 }
 
 TEST(VirtualServiceParserTest, DelegateAcceptedButWarned) {
@@ -248,10 +256,10 @@ TEST(VirtualServiceParserTest, DelegateAcceptedButWarned) {
   auto vs = f.parse(kHead + "http:\n- delegate: {name: child, namespace: team}\n");
   EXPECT_THAT(f.errors(), IsEmpty());
   EXPECT_EQ(vs.http[0].delegate, "team/child");
-  EXPECT_EQ(f.warnings(), (std::vector<std::string>{warn(
-                              4, 3, "spec.http[0].delegate",
-                              "delegate is not implemented by Portico; this route will not be "
-                              "served")}));
+  EXPECT_EQ(f.warnings(), (std::vector<std::string>{
+                              warn(4, 3, "spec.http[0].delegate",
+                                   "delegate is not implemented by Portico; this route will not be "
+                                   "served")}));
 }
 
 // ---- Destinations and weights ------------------------------------------------------------
@@ -259,8 +267,8 @@ TEST(VirtualServiceParserTest, DelegateAcceptedButWarned) {
 TEST(VirtualServiceParserTest, Rule27NegativeWeight) {
   VsFixture f;
   f.parse(kHead + "http:\n- route:\n  - destination: {host: b}\n    weight: -1\n");
-  EXPECT_EQ(f.errors(), (std::vector<std::string>{err(6, 5, "spec.http[0].route[0].weight",
-                                                      "weight -1 < 0")}));
+  EXPECT_EQ(f.errors(),
+            (std::vector<std::string>{err(6, 5, "spec.http[0].route[0].weight", "weight -1 < 0")}));
 }
 
 TEST(VirtualServiceParserTest, Rule28TotalWeightZero) {
@@ -270,8 +278,9 @@ TEST(VirtualServiceParserTest, Rule28TotalWeightZero) {
   - {destination: {host: b}, weight: 0}
   - {destination: {host: c}, weight: 0}
 )");
-  EXPECT_EQ(f.errors(), (std::vector<std::string>{err(4, 3, "spec.http[0].route",
-                                                      "total destination weight = 0")}));
+  EXPECT_EQ(
+      f.errors(),
+      (std::vector<std::string>{err(4, 3, "spec.http[0].route", "total destination weight = 0")}));
 }
 
 TEST(VirtualServiceParserTest, RelativeWeightsNeedNotSumTo100) {
@@ -290,14 +299,15 @@ TEST(VirtualServiceParserTest, RelativeWeightsNeedNotSumTo100) {
 
 TEST(VirtualServiceParserTest, Rule55DestinationHostAndSubset) {
   VsFixture f;
-  f.parse(kHead + "http:\n- route:\n  - destination: {host: '*', subset: V_1, port: {number: 0}}\n");
-  EXPECT_EQ(f.errors(),
-            (std::vector<std::string>{
-                err(5, 19, "spec.http[0].route[0].destination.host", "invalid destination host *"),
-                err(5, 30, "spec.http[0].route[0].destination.subset",
-                    "subset name is invalid: V_1"),
-                err(5, 49, "spec.http[0].route[0].destination.port",
-                    "port number 0 must be in the range 1..65535")}));
+  f.parse(kHead +
+          "http:\n- route:\n  - destination: {host: '*', subset: V_1, port: {number: 0}}\n");
+  EXPECT_EQ(
+      f.errors(),
+      (std::vector<std::string>{
+          err(5, 19, "spec.http[0].route[0].destination.host", "invalid destination host *"),
+          err(5, 30, "spec.http[0].route[0].destination.subset", "subset name is invalid: V_1"),
+          err(5, 49, "spec.http[0].route[0].destination.port",
+              "port number 0 must be in the range 1..65535")}));
 }
 
 // ---- Header operations -------------------------------------------------------------------
@@ -319,8 +329,8 @@ TEST(VirtualServiceParserTest, HeaderOperationsParsedInOrderAndLowerCased) {
 )");
   EXPECT_THAT(f.errors(), IsEmpty());
   const auto& h = vs.http[0].headers;
-  EXPECT_EQ(h.request.set, (std::vector<std::pair<std::string, std::string>>{
-                               {"x-b", "1"}, {"x-a", "100%%"}}));
+  EXPECT_EQ(h.request.set,
+            (std::vector<std::pair<std::string, std::string>>{{"x-b", "1"}, {"x-a", "100%%"}}));
   EXPECT_EQ(h.request.add, (std::vector<std::pair<std::string, std::string>>{
                                {"x-forwarded-proto", "https"}, {":authority", "new.example.com"}}));
   EXPECT_EQ(h.request.remove, (std::vector<std::string>{"x-remove"}));
@@ -339,34 +349,37 @@ TEST(VirtualServiceParserTest, Rule33PseudoAndHostHeaderOperations) {
     response:
       set: {Host: h}
 )");
-  EXPECT_EQ(f.errors(),
-            (std::vector<std::string>{
-                err(7, 22, "spec.http[0].headers.request.set.:path",
-                    "invalid header \":path\": header cannot have \":\" prefix"),
-                err(8, 16, "spec.http[0].headers.request.remove[0]",
-                    "invalid header \"host\": cannot set Host header"),
-                err(10, 19, "spec.http[0].headers.response.set.Host",
-                    "invalid header \"Host\": cannot set Host header")}));
+  EXPECT_EQ(f.errors(), (std::vector<std::string>{
+                            err(7, 22, "spec.http[0].headers.request.set.:path",
+                                "invalid header \":path\": header cannot have \":\" prefix"),
+                            err(8, 16, "spec.http[0].headers.request.remove[0]",
+                                "invalid header \"host\": cannot set Host header"),
+                            err(10, 19, "spec.http[0].headers.response.set.Host",
+                                "invalid header \"Host\": cannot set Host header")}));
 }
 
 TEST(VirtualServiceParserTest, HeaderValueLonePercentRejected) {
   VsFixture f;
-  f.parse(kHead + "http:\n- route: [{destination: {host: b}}]\n  headers: {request: {set: {x-a: "
-                  "\"50%\"}}}\n");
-  EXPECT_EQ(f.errors(), (std::vector<std::string>{err(
-                            5, 34, "spec.http[0].headers.request.set.x-a",
-                            "header value configuration: invalid header configuration. "
-                            "Un-escaped %")}));
+  f.parse(kHead +
+          "http:\n- route: [{destination: {host: b}}]\n  headers: {request: {set: {x-a: "
+          "\"50%\"}}}\n");
+  EXPECT_EQ(
+      f.errors(),
+      (std::vector<std::string>{err(5, 34, "spec.http[0].headers.request.set.x-a",
+                                    "header value configuration: invalid header configuration. "
+                                    "Un-escaped %")}));
 }
 
 TEST(VirtualServiceParserTest, HeaderValueUnterminatedVariable) {
   VsFixture f;
-  f.parse(kHead + "http:\n- route: [{destination: {host: b}}]\n  headers: {request: {set: {x-a: "
-                  "\"abc%123\"}}}\n");
-  EXPECT_EQ(f.errors(), (std::vector<std::string>{err(
-                            5, 34, "spec.http[0].headers.request.set.x-a",
-                            "header value configuration: invalid header configuration. "
-                            "Un-terminated variable expression 'abc%123'")}));
+  f.parse(kHead +
+          "http:\n- route: [{destination: {host: b}}]\n  headers: {request: {set: {x-a: "
+          "\"abc%123\"}}}\n");
+  EXPECT_EQ(
+      f.errors(),
+      (std::vector<std::string>{err(5, 34, "spec.http[0].headers.request.set.x-a",
+                                    "header value configuration: invalid header configuration. "
+                                    "Un-terminated variable expression 'abc%123'")}));
 }
 
 TEST(VirtualServiceParserTest, Rule34AuthoritySetTwice) {
@@ -376,10 +389,10 @@ TEST(VirtualServiceParserTest, Rule34AuthoritySetTwice) {
   rewrite: {authority: one.example.com}
   headers: {request: {set: {host: two.example.com}}}
 )");
-  EXPECT_EQ(f.errors(), (std::vector<std::string>{err(
-                            6, 3, "spec.http[0].headers",
-                            "authority header cannot be set multiple times: have "
-                            "\"one.example.com\", attempting to set \"two.example.com\"")}));
+  EXPECT_EQ(f.errors(), (std::vector<std::string>{
+                            err(6, 3, "spec.http[0].headers",
+                                "authority header cannot be set multiple times: have "
+                                "\"one.example.com\", attempting to set \"two.example.com\"")}));
 }
 
 // ---- Fault ---------------------------------------------------------------------------------
@@ -404,33 +417,37 @@ TEST(VirtualServiceParserTest, FaultParsed) {
 TEST(VirtualServiceParserTest, Rule35FaultNeedsDelayOrAbort) {
   VsFixture f;
   f.parse(kHead + "http:\n- route: [{destination: {host: b}}]\n  fault: {}\n");
-  EXPECT_EQ(f.errors(), (std::vector<std::string>{err(
-                            5, 10, "spec.http[0].fault",
-                            "HTTP fault injection must have an abort and/or a delay")}));
+  EXPECT_EQ(
+      f.errors(),
+      (std::vector<std::string>{err(5, 10, "spec.http[0].fault",
+                                    "HTTP fault injection must have an abort and/or a delay")}));
 }
 
 TEST(VirtualServiceParserTest, Rule36FaultPercentageRange) {
   VsFixture f;
-  f.parse(kHead + "http:\n- route: [{destination: {host: b}}]\n  fault: {delay: {fixedDelay: 1s, "
-                  "percentage: {value: 150}}}\n");
-  EXPECT_EQ(f.errors(), (std::vector<std::string>{err(
-                            5, 35, "spec.http[0].fault.delay.percentage",
-                            "percentage 150 is neither 0.0, nor in range [0.0001, 100.0]")}));
+  f.parse(kHead +
+          "http:\n- route: [{destination: {host: b}}]\n  fault: {delay: {fixedDelay: 1s, "
+          "percentage: {value: 150}}}\n");
+  EXPECT_EQ(f.errors(), (std::vector<std::string>{
+                            err(5, 35, "spec.http[0].fault.delay.percentage",
+                                "percentage 150 is neither 0.0, nor in range [0.0001, 100.0]")}));
 }
 
 TEST(VirtualServiceParserTest, Rule36TinyPercentageFormattedLikeGo) {
   VsFixture f;
-  f.parse(kHead + "http:\n- route: [{destination: {host: b}}]\n  fault: {abort: {httpStatus: 500, "
-                  "percentage: {value: 0.00001}}}\n");
-  EXPECT_EQ(f.errors(), (std::vector<std::string>{err(
-                            5, 36, "spec.http[0].fault.abort.percentage",
-                            "percentage 1e-05 is neither 0.0, nor in range [0.0001, 100.0]")}));
+  f.parse(kHead +
+          "http:\n- route: [{destination: {host: b}}]\n  fault: {abort: {httpStatus: 500, "
+          "percentage: {value: 0.00001}}}\n");
+  EXPECT_EQ(f.errors(), (std::vector<std::string>{
+                            err(5, 36, "spec.http[0].fault.abort.percentage",
+                                "percentage 1e-05 is neither 0.0, nor in range [0.0001, 100.0]")}));
 }
 
 TEST(VirtualServiceParserTest, DeprecatedPercentAccepted) {
   VsFixture f;
-  auto vs = f.parse(kHead + "http:\n- route: [{destination: {host: b}}]\n  fault: {delay: "
-                            "{fixedDelay: 2s, percent: 100}}\n");
+  auto vs = f.parse(kHead +
+                    "http:\n- route: [{destination: {host: b}}]\n  fault: {delay: "
+                    "{fixedDelay: 2s, percent: 100}}\n");
   EXPECT_THAT(f.errors(), IsEmpty());
   EXPECT_THAT(f.warnings(), IsEmpty());
   EXPECT_DOUBLE_EQ(vs.http[0].fault->delay->percentage, 100);
@@ -438,20 +455,22 @@ TEST(VirtualServiceParserTest, DeprecatedPercentAccepted) {
 
 TEST(VirtualServiceParserTest, Rule37AbortStatusRange) {
   VsFixture f;
-  f.parse(kHead + "http:\n- route: [{destination: {host: b}}]\n  fault: {abort: {httpStatus: 700}}\n");
+  f.parse(kHead +
+          "http:\n- route: [{destination: {host: b}}]\n  fault: {abort: {httpStatus: 700}}\n");
   EXPECT_EQ(f.errors(), (std::vector<std::string>{err(5, 19, "spec.http[0].fault.abort.httpStatus",
                                                       "HTTP status 700 is not in range 200-599")}));
 }
 
 TEST(VirtualServiceParserTest, Rule38GrpcStatus) {
   VsFixture f;
-  f.parse(kHead + "http:\n- route: [{destination: {host: b}}]\n  fault: {abort: {grpcStatus: \"14\"}}\n");
+  f.parse(kHead +
+          "http:\n- route: [{destination: {host: b}}]\n  fault: {abort: {grpcStatus: \"14\"}}\n");
   EXPECT_EQ(f.errors(),
-            (std::vector<std::string>{err(
-                5, 19, "spec.http[0].fault.abort.grpcStatus",
-                "gRPC status \"14\" is not supported. See "
-                "https://github.com/grpc/grpc/blob/master/doc/statuscodes.md for a list of "
-                "supported codes, for example 'NOT_FOUND'")}));
+            (std::vector<std::string>{
+                err(5, 19, "spec.http[0].fault.abort.grpcStatus",
+                    "gRPC status \"14\" is not supported. See "
+                    "https://github.com/grpc/grpc/blob/master/doc/statuscodes.md for a list of "
+                    "supported codes, for example 'NOT_FOUND'")}));
 }
 
 TEST(VirtualServiceParserTest, ExponentialDelayAndHttp2ErrorRejected) {
@@ -463,17 +482,17 @@ TEST(VirtualServiceParserTest, ExponentialDelayAndHttp2ErrorRejected) {
     abort: {http2Error: REFUSED_STREAM}
 )");
   EXPECT_EQ(f.errors(),
-            (std::vector<std::string>{
-                err(6, 13, "spec.http[0].fault.delay.exponentialDelay",
-                    "exponentialDelay not supported yet"),
-                err(7, 13, "spec.http[0].fault.abort.http2Error",
-                    "HTTP/2 abort fault injection not supported yet")}));
+            (std::vector<std::string>{err(6, 13, "spec.http[0].fault.delay.exponentialDelay",
+                                          "exponentialDelay not supported yet"),
+                                      err(7, 13, "spec.http[0].fault.abort.http2Error",
+                                          "HTTP/2 abort fault injection not supported yet")}));
 }
 
 TEST(VirtualServiceParserTest, AbortWithoutErrorTypeWarnsAndIsDropped) {
   VsFixture f;
-  auto vs = f.parse(kHead + "http:\n- route: [{destination: {host: b}}]\n  fault: {abort: "
-                            "{percentage: {value: 5}}}\n");
+  auto vs = f.parse(kHead +
+                    "http:\n- route: [{destination: {host: b}}]\n  fault: {abort: "
+                    "{percentage: {value: 5}}}\n");
   EXPECT_THAT(f.errors(), IsEmpty());
   EXPECT_EQ(f.warnings(), (std::vector<std::string>{warn(5, 11, "spec.http[0].fault.abort",
                                                          "abort configured, but error type not "
@@ -519,20 +538,24 @@ TEST(VirtualServiceParserTest, Rule40NegativeAttempts) {
 
 TEST(VirtualServiceParserTest, Rule41ZeroAttemptsWithPolicy) {
   VsFixture f;
-  f.parse(kHead + "http:\n- route: [{destination: {host: b}}]\n  retries: {attempts: 0, retryOn: 5xx}\n");
-  EXPECT_EQ(f.errors(), (std::vector<std::string>{err(
-                            5, 12, "spec.http[0].retries",
-                            "http retry policy configured when attempts are set to 0 (disabled)")}));
+  f.parse(kHead +
+          "http:\n- route: [{destination: {host: b}}]\n  retries: {attempts: 0, retryOn: 5xx}\n");
+  EXPECT_EQ(f.errors(),
+            (std::vector<std::string>{
+                err(5, 12, "spec.http[0].retries",
+                    "http retry policy configured when attempts are set to 0 (disabled)")}));
 }
 
 TEST(VirtualServiceParserTest, Rule42UnknownRetryOn) {
   VsFixture f;
-  f.parse(kHead + "http:\n- route: [{destination: {host: b}}]\n  retries: {attempts: 2, retryOn: "
-                  "\"5xx,bogus,999\"}\n");
-  EXPECT_EQ(f.errors(),
-            (std::vector<std::string>{
-                err(5, 26, "spec.http[0].retries.retryOn", "\"bogus\" is not a valid retryOn policy"),
-                err(5, 26, "spec.http[0].retries.retryOn", "\"999\" is not a valid retryOn policy")}));
+  f.parse(kHead +
+          "http:\n- route: [{destination: {host: b}}]\n  retries: {attempts: 2, retryOn: "
+          "\"5xx,bogus,999\"}\n");
+  EXPECT_EQ(
+      f.errors(),
+      (std::vector<std::string>{
+          err(5, 26, "spec.http[0].retries.retryOn", "\"bogus\" is not a valid retryOn policy"),
+          err(5, 26, "spec.http[0].retries.retryOn", "\"999\" is not a valid retryOn policy")}));
 }
 
 // ---- Redirect ------------------------------------------------------------------------------
@@ -562,9 +585,10 @@ TEST(VirtualServiceParserTest, RedirectParsedWithDefaults) {
 TEST(VirtualServiceParserTest, Rule43RedirectUriAndPrefixRewrite) {
   VsFixture f;
   f.parse(kHead + "http:\n- redirect: {uri: /a, prefixRewrite: /b}\n");
-  EXPECT_EQ(f.errors(), (std::vector<std::string>{err(
-                            4, 13, "spec.http[0].redirect",
-                            "redirect may only specify one of uri or prefix_rewrite")}));
+  EXPECT_EQ(
+      f.errors(),
+      (std::vector<std::string>{err(4, 13, "spec.http[0].redirect",
+                                    "redirect may only specify one of uri or prefix_rewrite")}));
 }
 
 TEST(VirtualServiceParserTest, Rule44PrefixRewriteNeedsPrefixMatches) {
@@ -579,17 +603,18 @@ TEST(VirtualServiceParserTest, Rule44PrefixRewriteNeedsPrefixMatches) {
 TEST(VirtualServiceParserTest, Rule45EmptyRedirect) {
   VsFixture f;
   f.parse(kHead + "http:\n- redirect: {redirectCode: 302}\n");
-  EXPECT_EQ(f.errors(), (std::vector<std::string>{err(
-                            4, 13, "spec.http[0].redirect",
-                            "redirect must specify URI, authority, scheme, or port")}));
+  EXPECT_EQ(
+      f.errors(),
+      (std::vector<std::string>{err(4, 13, "spec.http[0].redirect",
+                                    "redirect must specify URI, authority, scheme, or port")}));
 }
 
 TEST(VirtualServiceParserTest, Rule46RedirectCode) {
   VsFixture f;
   f.parse(kHead + "http:\n- redirect: {uri: /a, redirectCode: 200}\n");
-  EXPECT_EQ(f.errors(), (std::vector<std::string>{err(
-                            4, 23, "spec.http[0].redirect.redirectCode",
-                            "200 is not a valid redirect code, must be 3xx")}));
+  EXPECT_EQ(f.errors(),
+            (std::vector<std::string>{err(4, 23, "spec.http[0].redirect.redirectCode",
+                                          "200 is not a valid redirect code, must be 3xx")}));
 }
 
 TEST(VirtualServiceParserTest, UnsupportedRedirectCodeWarns) {
@@ -605,9 +630,10 @@ TEST(VirtualServiceParserTest, UnsupportedRedirectCodeWarns) {
 TEST(VirtualServiceParserTest, Rule47RedirectScheme) {
   VsFixture f;
   f.parse(kHead + "http:\n- redirect: {scheme: ftp}\n");
-  EXPECT_EQ(f.errors(), (std::vector<std::string>{err(
-                            4, 14, "spec.http[0].redirect.scheme",
-                            "invalid redirect scheme, must be \"http\" or \"https\"")}));
+  EXPECT_EQ(
+      f.errors(),
+      (std::vector<std::string>{err(4, 14, "spec.http[0].redirect.scheme",
+                                    "invalid redirect scheme, must be \"http\" or \"https\"")}));
 }
 
 TEST(VirtualServiceParserTest, RedirectPortAndDerivePortExclusive) {
@@ -622,11 +648,13 @@ TEST(VirtualServiceParserTest, RedirectPortAndDerivePortExclusive) {
 
 TEST(VirtualServiceParserTest, Rule48RewriteUriAndRegex) {
   VsFixture f;
-  f.parse(kHead + "http:\n- route: [{destination: {host: b}}]\n  rewrite: {uri: /a, "
-                  "uriRegexRewrite: {match: a, rewrite: b}}\n");
-  EXPECT_EQ(f.errors(), (std::vector<std::string>{err(
-                            5, 12, "spec.http[0].rewrite",
-                            "rewrite may only contain one of URI or UriRegexRewrite")}));
+  f.parse(kHead +
+          "http:\n- route: [{destination: {host: b}}]\n  rewrite: {uri: /a, "
+          "uriRegexRewrite: {match: a, rewrite: b}}\n");
+  EXPECT_EQ(
+      f.errors(),
+      (std::vector<std::string>{err(5, 12, "spec.http[0].rewrite",
+                                    "rewrite may only contain one of URI or UriRegexRewrite")}));
 }
 
 TEST(VirtualServiceParserTest, Rule48EmptyRewrite) {
@@ -640,18 +668,21 @@ TEST(VirtualServiceParserTest, Rule48EmptyRewrite) {
 
 TEST(VirtualServiceParserTest, Rule49RegexRewriteNeedsBoth) {
   VsFixture f;
-  f.parse(kHead + "http:\n- route: [{destination: {host: b}}]\n  rewrite: {uriRegexRewrite: "
-                  "{match: a}}\n");
-  EXPECT_EQ(f.errors(), (std::vector<std::string>{err(
-                            5, 30, "spec.http[0].rewrite.uriRegexRewrite",
-                            "UriRegexRewrite requires both Rewrite and Match fields to be "
-                            "specified")}));
+  f.parse(kHead +
+          "http:\n- route: [{destination: {host: b}}]\n  rewrite: {uriRegexRewrite: "
+          "{match: a}}\n");
+  EXPECT_EQ(
+      f.errors(),
+      (std::vector<std::string>{err(5, 30, "spec.http[0].rewrite.uriRegexRewrite",
+                                    "UriRegexRewrite requires both Rewrite and Match fields to be "
+                                    "specified")}));
 }
 
 TEST(VirtualServiceParserTest, RegexRewriteInvalidRegex) {
   VsFixture f;
-  f.parse(kHead + "http:\n- route: [{destination: {host: b}}]\n  rewrite: {uriRegexRewrite: "
-                  "{match: \"a(\", rewrite: b}}\n");
+  f.parse(kHead +
+          "http:\n- route: [{destination: {host: b}}]\n  rewrite: {uriRegexRewrite: "
+          "{match: \"a(\", rewrite: b}}\n");
   EXPECT_EQ(f.errors(), (std::vector<std::string>{err(
                             5, 31, "spec.http[0].rewrite.uriRegexRewrite.match",
                             "\"a(\": invalid RE2: missing ): a(; Istio uses RE2 style regex-based "
@@ -726,14 +757,16 @@ TEST(VirtualServiceParserTest, Rule37DirectResponseStatus) {
 
 TEST(VirtualServiceParserTest, Rule50DirectResponseBodySize) {
   VsFixture f;
-  f.parse(kHead + "http:\n- match: [{uri: {exact: /a}}]\n  directResponse: {status: 200, body: "
-                  "{string: \"" + std::string(1024 * 1024 + 1, 'x') + "\"}}\n" +
+  f.parse(kHead +
+          "http:\n- match: [{uri: {exact: /a}}]\n  directResponse: {status: 200, body: "
+          "{string: \"" +
+          std::string(1024 * 1024 + 1, 'x') + "\"}}\n" +
           "- directResponse: {status: 200, body: {string: \"" + std::string(100 * 1024 + 1, 'y') +
           "\"}}\n");
-  EXPECT_EQ(f.errors(), (std::vector<std::string>{err(
-                            5, 33, "spec.http[0].directResponse.body",
-                            "large direct_responses may impact control plane performance, must "
-                            "be less than 1MB")}));
+  EXPECT_EQ(f.errors(), (std::vector<std::string>{
+                            err(5, 33, "spec.http[0].directResponse.body",
+                                "large direct_responses may impact control plane performance, must "
+                                "be less than 1MB")}));
   EXPECT_EQ(f.warnings(), (std::vector<std::string>{warn(
                               6, 33, "spec.http[1].directResponse.body",
                               "large direct_responses may impact control plane performance")}));
@@ -772,24 +805,26 @@ TEST(VirtualServiceParserTest, MirrorAndPercentageFolded) {
 
 TEST(VirtualServiceParserTest, DeprecatedMirrorPercentAccepted) {
   VsFixture f;
-  auto vs = f.parse(kHead + "http:\n- route: [{destination: {host: b}}]\n  mirror: {host: s}\n"
-                            "  mirror_percent: 50\n");
+  auto vs = f.parse(kHead +
+                    "http:\n- route: [{destination: {host: b}}]\n  mirror: {host: s}\n"
+                    "  mirror_percent: 50\n");
   EXPECT_THAT(f.errors(), IsEmpty());
-  EXPECT_EQ(f.warnings(), (std::vector<std::string>{warn(
-                              6, 3, "spec.http[0].mirrorPercent",
-                              "using deprecated setting \"mirrorPercent\", use "
-                              "\"mirrorPercentage\" instead")}));
+  EXPECT_EQ(f.warnings(),
+            (std::vector<std::string>{warn(6, 3, "spec.http[0].mirrorPercent",
+                                           "using deprecated setting \"mirrorPercent\", use "
+                                           "\"mirrorPercentage\" instead")}));
   EXPECT_DOUBLE_EQ(vs.http[0].mirrors[0].percentage, 50);
 }
 
 TEST(VirtualServiceParserTest, Rule36MirrorPercentageMax) {
   VsFixture f;
-  f.parse(kHead + "http:\n- route: [{destination: {host: b}}]\n  mirror: {host: s}\n"
-                  "  mirrorPercentage: {value: 101}\n");
-  EXPECT_EQ(f.errors(), (std::vector<std::string>{err(
-                            6, 3, "spec.http[0].mirrorPercentage",
-                            "mirror_percentage must have a max value of 100 (it has "
-                            "101.000000)")}));
+  f.parse(kHead +
+          "http:\n- route: [{destination: {host: b}}]\n  mirror: {host: s}\n"
+          "  mirrorPercentage: {value: 101}\n");
+  EXPECT_EQ(f.errors(),
+            (std::vector<std::string>{err(6, 3, "spec.http[0].mirrorPercentage",
+                                          "mirror_percentage must have a max value of 100 (it has "
+                                          "101.000000)")}));
 }
 
 // ---- CORS ----------------------------------------------------------------------------------
@@ -809,9 +844,10 @@ TEST(VirtualServiceParserTest, CorsParsedWithDeprecatedAllowOrigin) {
     unmatchedPreflights: IGNORE
 )");
   EXPECT_THAT(f.errors(), IsEmpty());
-  EXPECT_EQ(f.warnings(), (std::vector<std::string>{warn(7, 5, "spec.http[0].corsPolicy.allowOrigin",
-                                                         "allowOrigin is deprecated; use "
-                                                         "allowOrigins")}));
+  EXPECT_EQ(f.warnings(),
+            (std::vector<std::string>{warn(7, 5, "spec.http[0].corsPolicy.allowOrigin",
+                                           "allowOrigin is deprecated; use "
+                                           "allowOrigins")}));
   const auto& c = vs.http[0].corsPolicy;
   ASSERT_TRUE(c);
   ASSERT_EQ(c->allowOrigins.size(), 2u);
@@ -826,14 +862,14 @@ TEST(VirtualServiceParserTest, CorsParsedWithDeprecatedAllowOrigin) {
 
 TEST(VirtualServiceParserTest, Rule51CorsMethodAndMaxAge) {
   VsFixture f;
-  f.parse(kHead + "http:\n- route: [{destination: {host: b}}]\n  corsPolicy: {allowMethods: "
-                  "[get], maxAge: 1500ms}\n");
-  EXPECT_EQ(f.errors(),
-            (std::vector<std::string>{
-                err(5, 31, "spec.http[0].corsPolicy.allowMethods[0]",
-                    "\"get\" is not a supported HTTP method"),
-                err(5, 37, "spec.http[0].corsPolicy.maxAge",
-                    "max_age duration is accurate only to seconds precision")}));
+  f.parse(kHead +
+          "http:\n- route: [{destination: {host: b}}]\n  corsPolicy: {allowMethods: "
+          "[get], maxAge: 1500ms}\n");
+  EXPECT_EQ(f.errors(), (std::vector<std::string>{
+                            err(5, 31, "spec.http[0].corsPolicy.allowMethods[0]",
+                                "\"get\" is not a supported HTTP method"),
+                            err(5, 37, "spec.http[0].corsPolicy.maxAge",
+                                "max_age duration is accurate only to seconds precision")}));
 }
 
 // ---- TLS / TCP -----------------------------------------------------------------------------
@@ -860,7 +896,8 @@ tls:
 
 TEST(VirtualServiceParserTest, Rule52TlsRouteRequirements) {
   VsFixture f;
-  f.parse(kHead + "tls:\n- route: []\n- match: [{port: 443}]\n  route: [{destination: {host: b}}]\n");
+  f.parse(kHead +
+          "tls:\n- route: []\n- match: [{port: 443}]\n  route: [{destination: {host: b}}]\n");
   EXPECT_EQ(f.errors(),
             (std::vector<std::string>{
                 err(4, 3, "spec.tls[0]", "TLS route must have at least one match condition"),
@@ -870,25 +907,29 @@ TEST(VirtualServiceParserTest, Rule52TlsRouteRequirements) {
 
 TEST(VirtualServiceParserTest, Rule53SniOutsideHosts) {
   VsFixture f;
-  f.parse(kHead + "tls:\n- match: [{sniHosts: [b.other.com]}]\n  route: [{destination: {host: b}}]\n");
-  EXPECT_EQ(f.errors(), (std::vector<std::string>{err(
-                            4, 23, "spec.tls[0].match[0].sniHosts[0]",
-                            "SNI host \"b.other.com\" is not a compatible subset of any of the "
-                            "virtual service hosts: [a.example.com]")}));
+  f.parse(kHead +
+          "tls:\n- match: [{sniHosts: [b.other.com]}]\n  route: [{destination: {host: b}}]\n");
+  EXPECT_EQ(f.errors(), (std::vector<std::string>{
+                            err(4, 23, "spec.tls[0].match[0].sniHosts[0]",
+                                "SNI host \"b.other.com\" is not a compatible subset of any of the "
+                                "virtual service hosts: [a.example.com]")}));
 }
 
 TEST(VirtualServiceParserTest, Rule54TcpRouteRequired) {
   VsFixture f;
   f.parse(kHead + "tcp:\n- match: [{port: 31400}]\n");
-  EXPECT_EQ(f.errors(), (std::vector<std::string>{err(4, 3, "spec.tcp[0]", "TCP route is required")}));
+  EXPECT_EQ(f.errors(),
+            (std::vector<std::string>{err(4, 3, "spec.tcp[0]", "TCP route is required")}));
 }
 
 TEST(VirtualServiceParserTest, TcpInvalidSubnetAndMeshOnlyField) {
   VsFixture f;
-  f.parse(kHead + "tcp:\n- match: [{destinationSubnets: [300.0.0.0/8], sourceSubnet: 1.2.3.4}]\n"
-                  "  route: [{destination: {host: b}}]\n");
-  EXPECT_EQ(f.errors(), (std::vector<std::string>{err(4, 33, "spec.tcp[0].match[0].destinationSubnets[0]",
-                                                      "\"300.0.0.0/8\" is not a valid CIDR range")}));
+  f.parse(kHead +
+          "tcp:\n- match: [{destinationSubnets: [300.0.0.0/8], sourceSubnet: 1.2.3.4}]\n"
+          "  route: [{destination: {host: b}}]\n");
+  EXPECT_EQ(f.errors(),
+            (std::vector<std::string>{err(4, 33, "spec.tcp[0].match[0].destinationSubnets[0]",
+                                          "\"300.0.0.0/8\" is not a valid CIDR range")}));
   EXPECT_EQ(f.warnings(), (std::vector<std::string>{warn(
                               4, 47, "spec.tcp[0].match[0].sourceSubnet",
                               "sourceSubnet is mesh-only (it selects client sidecar workloads); "
@@ -913,13 +954,15 @@ TEST(VirtualServiceParserTest, MatchRegexErrorPath) {
 
 TEST(VirtualServiceParserTest, MeshOnlyMatchFieldWarns) {
   VsFixture f;
-  f.parse(kHead + "http:\n- match: [{sourceNamespace: x, uri: {prefix: /}}]\n  route: "
-                  "[{destination: {host: b}}]\n");
+  f.parse(kHead +
+          "http:\n- match: [{sourceNamespace: x, uri: {prefix: /}}]\n  route: "
+          "[{destination: {host: b}}]\n");
   EXPECT_THAT(f.errors(), IsEmpty());
-  EXPECT_EQ(f.warnings(), (std::vector<std::string>{warn(
-                              4, 12, "spec.http[0].match[0].sourceNamespace",
-                              "sourceNamespace is mesh-only (it selects client sidecar "
-                              "workloads); ignored")}));
+  EXPECT_EQ(
+      f.warnings(),
+      (std::vector<std::string>{warn(4, 12, "spec.http[0].match[0].sourceNamespace",
+                                     "sourceNamespace is mesh-only (it selects client sidecar "
+                                     "workloads); ignored")}));
 }
 
 // ---- Seed and conformance corpus -----------------------------------------------------------
@@ -941,8 +984,8 @@ std::vector<YAML::Node> seedDocuments() {
       inBlock = false;
     };
     while (std::getline(in, line)) {
-      bool key = !line.empty() && line.find(':') != std::string::npos &&
-                 line.find(' ') > line.find(':');
+      bool key =
+          !line.empty() && line.find(':') != std::string::npos && line.find(' ') > line.find(':');
       if (line.rfind("apiVersion:", 0) == 0) {
         flush();
         inBlock = true;
@@ -966,8 +1009,8 @@ std::vector<VirtualService> parseVirtualServices(const std::vector<YAML::Node>& 
     VirtualService vs;
     vs.meta.kind = "VirtualService";
     vs.meta.name = doc["metadata"]["name"].as<std::string>();
-    vs.meta.ns = doc["metadata"]["namespace"] ? doc["metadata"]["namespace"].as<std::string>()
-                                              : "default";
+    vs.meta.ns =
+        doc["metadata"]["namespace"] ? doc["metadata"]["namespace"].as<std::string>() : "default";
     NodeReader spec(doc["spec"], "spec", f.ctx);
     parseVirtualServiceSpec(spec, vs);
     out.push_back(std::move(vs));
