@@ -1,7 +1,5 @@
 // HTTPMatchRequest and StringMatch decoding with Istio's validation rules
 // (pkg/config/validation: validateHTTPRouteMatchRequest, validateStringMatch).
-#include <re2/re2.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -15,23 +13,13 @@ using istio_rules::goQuote;
 
 namespace {
 
-constexpr std::size_t kMaxRegexLength = 1024;
-constexpr std::string_view kRe2Hint =
-    "; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)";
-
+// Istio validateStringMatchRegexp: not empty, then validateStringRegexp.
 void checkRegex(const NodeReader& node, const std::string& where, const std::string& regex) {
   if (regex.empty()) {
     node.errorAt("regex", goQuote(where) + ": regex string match should not be empty");
     return;
   }
-  if (regex.size() > kMaxRegexLength) {
-    node.errorAt("regex", goQuote(where) + ": regex is too large, max length allowed is 1024");
-    return;
-  }
-  RE2 re(regex, RE2::Quiet);
-  if (!re.ok()) {
-    node.errorAt("regex", goQuote(regex) + ": invalid RE2: " + re.error() + std::string(kRe2Hint));
-  }
+  istio_rules::checkRegexSyntax(node, "regex", where, regex);
 }
 
 std::string lower(std::string s) {

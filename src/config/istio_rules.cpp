@@ -1,5 +1,7 @@
 #include "istio_rules.h"
 
+#include <re2/re2.h>
+
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/network_v4.hpp>
 #include <boost/asio/ip/network_v6.hpp>
@@ -270,6 +272,23 @@ std::string checkIpSubnet(std::string_view subnet) {
     return ec ? goQuote(subnet) + " is not a valid CIDR range" : "";
   }
   return isIpAddress(s) ? "" : goQuote(subnet) + " is not a valid IP";
+}
+
+bool checkRegexSyntax(const NodeReader& node, std::string_view key, std::string_view where,
+                      const std::string& regex) {
+  // Envoy bounds RE2 program size; Istio approximates that by the pattern's length.
+  if (regex.size() > 1024) {
+    node.errorAt(key, goQuote(where) + ": regex is too large, max length allowed is 1024");
+    return false;
+  }
+  RE2 re(regex, RE2::Quiet);
+  if (!re.ok()) {
+    node.errorAt(key, goQuote(regex) + ": invalid RE2: " + re.error() +
+                          "; Istio uses RE2 style regex-based match "
+                          "(https://github.com/google/re2/wiki/Syntax)");
+    return false;
+  }
+  return true;
 }
 
 void checkGatewayReference(const NodeReader& at, const std::string& ref) {
