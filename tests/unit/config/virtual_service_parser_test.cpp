@@ -194,6 +194,32 @@ TEST(VirtualServiceParserTest, DuplicateMatchWarns) {
                                           "(duplicate/overlapping match in rule #0)")));
 }
 
+TEST(VirtualServiceParserTest, OverlappingPrefixMatchWarns) {
+  VsFixture f;
+  f.parse(kHead + R"(http:
+- match: [{uri: {prefix: /a}}]
+  route: [{destination: {host: b}}]
+- match: [{uri: {prefix: /ab}}, {uri: {prefix: /b}}]
+  route: [{destination: {host: c}}]
+)");
+  EXPECT_THAT(f.errors(), IsEmpty());
+  EXPECT_EQ(f.warnings(), (std::vector<std::string>{warn(
+                              6, 3, "spec.http[1]",
+                              "virtualService rule #1 match #0 of prefix /ab is not used "
+                              "(duplicate/overlapping match in rule #0 of prefix /a on #0)")}));
+}
+
+TEST(VirtualServiceParserTest, PrefixWithDifferentHeadersDoesNotOverlap) {
+  VsFixture f;
+  f.parse(kHead + R"(http:
+- match: [{uri: {prefix: /a}, headers: {x-v: {exact: "1"}}}]
+  route: [{destination: {host: b}}]
+- match: [{uri: {prefix: /ab}}]
+  route: [{destination: {host: c}}]
+)");
+  EXPECT_THAT(f.diags.items(), IsEmpty());
+}
+
 // ---- HTTP route exclusivity -------------------------------------------------------------
 
 TEST(VirtualServiceParserTest, Rule22NothingToDo) {
