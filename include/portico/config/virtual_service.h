@@ -22,6 +22,7 @@ struct HttpMatchRequest {
   uint32_t port = 0;  // 0: any listener port
   bool ignoreUriCase = false;
   std::vector<std::string> gateways;  // per-match override of VirtualService.gateways
+  std::string statPrefix;             // Envoy route stat_prefix; empty: none
   Mark mark;
 };
 
