@@ -7,7 +7,10 @@
 namespace portico::config {
 namespace {
 
-bool isLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+// Istio's label format admits upper case (host names compare case-insensitively).
+bool isAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
 
 std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
@@ -36,9 +39,9 @@ std::optional<std::string> checkPreconditions(std::string_view domain) {
 
 bool isDns1123Label(std::string_view v) {
   if (v.empty() || v.size() > 63) return false;
-  if (!isLowerAlnum(v.front()) || !isLowerAlnum(v.back())) return false;
+  if (!isAlnum(v.front()) || !isAlnum(v.back())) return false;
   for (char c : v) {
-    if (!isLowerAlnum(c) && c != '-') return false;
+    if (!isAlnum(c) && c != '-') return false;
   }
   return true;
 }

@@ -9,7 +9,7 @@
 
 namespace portico::config {
 
-// [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63 characters.
+// Istio's DNS-1123 label: [a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?, at most 63 characters.
 bool isDns1123Label(std::string_view value);
 // A DNS-1123 label that may start with `*` or `*-` (Istio's wildcard label), or `*` alone.
 bool isWildcardDns1123Label(std::string_view value);
