@@ -1,6 +1,6 @@
 // Private helpers shared by the VirtualService and HTTP match parsers: Istio's validation
-// predicates and Go-style formatting (%q, %v, %f) so our messages read exactly like
-// `istioctl validate`'s. Not part of the config module's public contract.
+// predicates (pkg/config/validation, pkg/config/host) and Go-style formatting (%q, %v, %f) so
+// our messages read exactly like `istioctl validate`'s. Not part of the module's contract.
 #pragma once
 
 #include <string>
@@ -18,15 +18,28 @@ std::string goFloatF(double v);
 
 // RFC 7230 token characters (Istio's validHeaderNameRegex).
 bool isHeaderToken(std::string_view name);
-// Istio's DNS-1123 label: [a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?, at most 63 characters.
+// Istio's labels.IsDNS1123Label: [a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?, at most 63 characters.
 bool isDns1123Label(std::string_view s);
-// Istio agent.ValidateFQDN / ValidateWildcardDomain style host check; returns "" when valid,
-// otherwise Istio's message (e.g. `domain name "a..b" invalid (label "" invalid)`).
+bool isIpAddress(std::string_view s);
+
+// The checks below return "" when valid, otherwise Istio's message.
+// agent.ValidateWildcardDomain: a FQDN whose first label may be "*", "*x" or "*-x".
 std::string checkWildcardDomain(std::string_view host);
+// agent.ValidateFQDN.
+std::string checkFqdn(std::string_view host);
+// Envoy's header formatter syntax as Istio ports it (ValidateHTTPHeaderValue).
+std::string checkHeaderValue(std::string_view value);
+// agent.ValidateIPSubnet: a CIDR range or a plain IP address.
+std::string checkIpSubnet(std::string_view subnet);
+
 // Istio validateGatewayNames for one reference; reports on `at`.
 void checkGatewayReference(const NodeReader& at, const std::string& ref);
 // "name" -> "<ns>/name"; "mesh" stays; legacy "name.ns[.svc.cluster.local]" -> "ns/name".
 std::string normaliseGatewayReference(const std::string& ref, const std::string& ns);
+
+// host.Name.Matches / SubsetOf ("*.foo.com" matches "a.foo.com"; "*" matches all).
+bool hostsOverlap(std::string_view a, std::string_view b);
+bool hostSubsetOf(std::string_view sub, std::string_view of);
 
 // "spec.http[0].match[0].headers.x-a" -> "x-a"; "spec.corsPolicy.allowOrigins[2]" -> "allowOrigins".
 std::string lastPathSegment(const std::string& path);

@@ -122,6 +122,9 @@ struct HttpRoute {
   std::vector<HttpMirror> mirrors;  // `mirror` + `mirrorPercentage` folded in as one entry
   std::optional<CorsPolicy> corsPolicy;
   Headers headers;
+  // "namespace/name" of a delegate VirtualService. Delegation is not implemented: the parser
+  // warns and the compiler skips such a route.
+  std::optional<std::string> delegate;
   Mark mark;
   std::string path;  // "spec.http[2]"
 };
