@@ -12,8 +12,10 @@ int main(int argc, char** argv) {
     bool strict = false;
     std::vector<std::string> paths;
     for (int i = 2; i < argc; ++i) {
-      if (std::strcmp(argv[i], "--strict") == 0) strict = true;
-      else paths.emplace_back(argv[i]);
+      if (std::strcmp(argv[i], "--strict") == 0)
+        strict = true;
+      else
+        paths.emplace_back(argv[i]);
     }
     if (paths.empty()) {
       std::cerr << "usage: portico validate [--strict] PATH...\n";

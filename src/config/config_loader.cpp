@@ -1,8 +1,8 @@
+#include <spdlog/spdlog.h>
+
 #include <map>
 #include <set>
 #include <tuple>
-
-#include <spdlog/spdlog.h>
 
 #include "portico/config/config_set.h"
 #include "portico/config/cross_validator.h"
@@ -143,8 +143,10 @@ class DocumentLoader {
     // accepted without a word.
     auto name = md->string("name");
     if (!name || name->empty()) {
-      if (!name) md->context().error(md->mark(), "metadata.name", "Required value");
-      else md->errorAt("name", "Required value");
+      if (!name)
+        md->context().error(md->mark(), "metadata.name", "Required value");
+      else
+        md->errorAt("name", "Required value");
       return false;
     }
     if (auto ns = md->string("namespace"); ns && !ns->empty()) meta.ns = *ns;
@@ -198,7 +200,11 @@ ConfigSet loadConfig(const std::vector<std::string>& paths, const LoadOptions& o
       } catch (const YAML::Exception& e) {
         // NodeReader stops yaml-cpp exceptions; this only guards against a parser bug
         // turning one odd document into a crash of the whole load.
-        set.diagnostics.add({Severity::kError, doc.file, doc.mark, {}, {},
+        set.diagnostics.add({Severity::kError,
+                             doc.file,
+                             doc.mark,
+                             {},
+                             {},
                              std::string("internal error while reading document: ") + e.what()});
       }
     }

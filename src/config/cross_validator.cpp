@@ -48,9 +48,12 @@ class CrossValidator {
     for (std::size_t i = 0; i < rlc.targetRefs.size(); ++i) {
       const auto& ref = rlc.targetRefs[i];
       const std::set<std::string>* known = nullptr;
-      if (ref.kind == "VirtualService") known = &virtualServices_;
-      else if (ref.kind == "Gateway") known = &gateways_;
-      else continue;  // already reported by the parser
+      if (ref.kind == "VirtualService")
+        known = &virtualServices_;
+      else if (ref.kind == "Gateway")
+        known = &gateways_;
+      else
+        continue;  // already reported by the parser
       if (!known->contains(ref.ns + "/" + ref.name)) {
         context.error(ref.mark, "spec.targetRefs[" + std::to_string(i) + "]",
                       ref.kind + " " + ref.ns + "/" + ref.name + " not found");
@@ -63,7 +66,8 @@ class CrossValidator {
     if (ref == "mesh") return;
     std::string key = gatewayKey(ref, ns);
     if (!gateways_.contains(key)) {
-      context.warning(mark, field, "Gateway " + key + " not found; the rules bound to it are unused");
+      context.warning(mark, field,
+                      "Gateway " + key + " not found; the rules bound to it are unused");
     }
   }
 
@@ -96,9 +100,9 @@ class CrossValidator {
       for (std::size_t m = 0; m < route.match.size(); ++m) {
         const auto& match = route.match[m];
         for (std::size_t g = 0; g < match.gateways.size(); ++g) {
-          checkGatewayRef(context, match.gateways[g], vs.meta.ns, match.mark,
-                          route.path + ".match[" + std::to_string(m) + "].gateways[" +
-                              std::to_string(g) + "]");
+          checkGatewayRef(
+              context, match.gateways[g], vs.meta.ns, match.mark,
+              route.path + ".match[" + std::to_string(m) + "].gateways[" + std::to_string(g) + "]");
         }
       }
       for (std::size_t r = 0; r < route.route.size(); ++r) {

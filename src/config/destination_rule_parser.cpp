@@ -69,15 +69,18 @@ void parseConsistentHash(NodeReader& node, LoadBalancerSettings::ConsistentHash&
       // ttl 0s is meaningful (session cookie), which the generic duration getter rejects.
       auto text = cookie->child("ttl")->asString();
       auto parsed = text ? parseDurationString(*text) : std::nullopt;
-      if (!parsed) cookie->errorAt("ttl", "invalid duration " + quoted(text.value_or("")));
-      else out.httpCookieTtl = std::chrono::duration_cast<Duration>(*parsed);
+      if (!parsed)
+        cookie->errorAt("ttl", "invalid duration " + quoted(text.value_or("")));
+      else
+        out.httpCookieTtl = std::chrono::duration_cast<Duration>(*parsed);
     }
     std::set<std::string> attributeNames;
     auto attributes = cookie->list("attributes");
     for (auto& attr : attributes) {
       auto name = attr.string("name").value_or("");
       attr.string("value");
-      if (name.empty()) attr.error("name required for HttpCookie attribute");
+      if (name.empty())
+        attr.error("name required for HttpCookie attribute");
       else if (!attributeNames.insert(name).second) {
         attr.errorAt("name", "cookie attribute name " + quoted(name) + " must be unique");
       }
@@ -97,8 +100,9 @@ void parseConsistentHash(NodeReader& node, LoadBalancerSettings::ConsistentHash&
     ++keys;
   }
   if (keys > 1) {
-    node.error("only one of httpHeaderName, httpCookie, useSourceIp, httpQueryParameterName may "
-               "be set");
+    node.error(
+        "only one of httpHeaderName, httpCookie, useSourceIp, httpQueryParameterName may "
+        "be set");
   }
   const bool deprecatedRing = node.has("minimumRingSize");
   if (deprecatedRing) {
@@ -109,7 +113,8 @@ void parseConsistentHash(NodeReader& node, LoadBalancerSettings::ConsistentHash&
   auto maglev = node.object("maglev");
   if (ring && maglev) node.error("only one of ringHash or maglev may be set");
   if (deprecatedRing && (ring || maglev)) {
-    node.errorAt("minimumRingSize", "minimumRingSize cannot be set together with ringHash or maglev");
+    node.errorAt("minimumRingSize",
+                 "minimumRingSize cannot be set together with ringHash or maglev");
   }
   if (ring) {
     if (auto v = ring->integer("minimumRingSize", 0, INT64_MAX)) out.minimumRingSize = *v;
@@ -117,7 +122,8 @@ void parseConsistentHash(NodeReader& node, LoadBalancerSettings::ConsistentHash&
   }
   if (maglev) {
     if (auto v = maglev->integer("tableSize", 0, INT64_MAX)) {
-      if (*v >= 5000011) maglev->errorAt("tableSize", "tableSize must be less than 5000011 for maglev");
+      if (*v >= 5000011)
+        maglev->errorAt("tableSize", "tableSize must be less than 5000011 for maglev");
       else if (!isPrime(static_cast<uint64_t>(*v))) {
         maglev->errorAt("tableSize", "tableSize must be a prime number for maglev");
       } else {
@@ -136,17 +142,22 @@ LoadBalancerSettings parseLoadBalancer(NodeReader& node) {
   if (auto s = node.string("simple")) {
     simpleSet = true;
     using S = LoadBalancerSettings::Simple;
-    if (*s == "UNSPECIFIED") out.simple = S::kUnspecified;
-    else if (*s == "LEAST_REQUEST") out.simple = S::kLeastRequest;
+    if (*s == "UNSPECIFIED")
+      out.simple = S::kUnspecified;
+    else if (*s == "LEAST_REQUEST")
+      out.simple = S::kLeastRequest;
     else if (*s == "LEAST_CONN") {
       out.simple = S::kLeastRequest;
       node.warningAt("simple", "LEAST_CONN is deprecated; treated as LEAST_REQUEST");
-    } else if (*s == "RANDOM") out.simple = S::kRandom;
-    else if (*s == "ROUND_ROBIN") out.simple = S::kRoundRobin;
+    } else if (*s == "RANDOM")
+      out.simple = S::kRandom;
+    else if (*s == "ROUND_ROBIN")
+      out.simple = S::kRoundRobin;
     else if (*s == "PASSTHROUGH") {
       out.simple = S::kPassthrough;
-      node.warningAt("simple", "PASSTHROUGH (original destination) is not meaningful at an "
-                               "ingress gateway");
+      node.warningAt("simple",
+                     "PASSTHROUGH (original destination) is not meaningful at an "
+                     "ingress gateway");
     } else {
       node.errorAt("simple", "unsupported load balancer " + quoted(*s) +
                                  " (UNSPECIFIED, LEAST_REQUEST, LEAST_CONN, RANDOM, ROUND_ROBIN, "
@@ -187,8 +198,10 @@ ConnectionPoolSettings parseConnectionPool(NodeReader& node) {
     if (tcp->has("idleTimeout")) {
       auto text = tcp->child("idleTimeout")->asString();
       auto parsed = text ? parseDurationString(*text) : std::nullopt;
-      if (parsed && parsed->count() == 0) out.tcpIdleTimeout = Duration{0};  // 0s disables
-      else out.tcpIdleTimeout = tcp->duration("idleTimeout");
+      if (parsed && parsed->count() == 0)
+        out.tcpIdleTimeout = Duration{0};  // 0s disables
+      else
+        out.tcpIdleTimeout = tcp->duration("idleTimeout");
     }
     if (auto ka = tcp->object("tcpKeepalive")) {
       nonNegative(*ka, "probes", "keepalive probes");
@@ -206,14 +219,16 @@ ConnectionPoolSettings parseConnectionPool(NodeReader& node) {
     out.maxRequestsPerConnection =
         nonNegative(*http, "maxRequestsPerConnection", "max requests per connection");
     out.maxRetries = nonNegative(*http, "maxRetries", "max retries");
-    out.maxConcurrentStreams =
-        nonNegative(*http, "maxConcurrentStreams", "max concurrent streams");
+    out.maxConcurrentStreams = nonNegative(*http, "maxConcurrentStreams", "max concurrent streams");
     out.httpIdleTimeout = http->duration("idleTimeout");
     if (auto p = http->string("h2UpgradePolicy")) {
       using P = ConnectionPoolSettings::H2UpgradePolicy;
-      if (*p == "DEFAULT") out.h2UpgradePolicy = P::kDefault;
-      else if (*p == "DO_NOT_UPGRADE") out.h2UpgradePolicy = P::kDoNotUpgrade;
-      else if (*p == "UPGRADE") out.h2UpgradePolicy = P::kUpgrade;
+      if (*p == "DEFAULT")
+        out.h2UpgradePolicy = P::kDefault;
+      else if (*p == "DO_NOT_UPGRADE")
+        out.h2UpgradePolicy = P::kDoNotUpgrade;
+      else if (*p == "UPGRADE")
+        out.h2UpgradePolicy = P::kUpgrade;
       else {
         http->errorAt("h2UpgradePolicy", "unsupported h2UpgradePolicy " + quoted(*p) +
                                              " (DEFAULT, DO_NOT_UPGRADE, UPGRADE)");
@@ -252,13 +267,17 @@ OutlierDetection parseOutlierDetection(NodeReader& node) {
   if (node.has("consecutiveErrors")) {
     node.warningAt("consecutiveErrors", "deprecated; use consecutive5xxErrors (treated as such)");
     auto v = node.integer("consecutiveErrors", INT32_MIN, INT32_MAX);
-    if (v && *v < 0) node.errorAt("consecutiveErrors", "outlier detection consecutive errors must be non-negative");
-    else if (v && !fiveXx) fiveXx = static_cast<uint32_t>(*v);
+    if (v && *v < 0)
+      node.errorAt("consecutiveErrors",
+                   "outlier detection consecutive errors must be non-negative");
+    else if (v && !fiveXx)
+      fiveXx = static_cast<uint32_t>(*v);
   }
   if (fiveXx) out.consecutive5xxErrors = *fiveXx;
   out.consecutiveGatewayErrors = uint("consecutiveGatewayErrors");
   out.consecutiveLocalOriginFailures = uint("consecutiveLocalOriginFailures");
-  if (auto v = node.boolean("splitExternalLocalOriginErrors")) out.splitExternalLocalOriginErrors = *v;
+  if (auto v = node.boolean("splitExternalLocalOriginErrors"))
+    out.splitExternalLocalOriginErrors = *v;
   if (out.consecutiveLocalOriginFailures && !out.splitExternalLocalOriginErrors) {
     node.errorAt("consecutiveLocalOriginFailures",
                  "outlier detection consecutive local origin failures is specified, but split "
@@ -288,13 +307,17 @@ ClientTlsSettings parseClientTls(NodeReader& node) {
   out.mark = node.mark();
   if (auto m = node.string("mode")) {
     using M = ClientTlsSettings::Mode;
-    if (*m == "DISABLE") out.mode = M::kDisable;
-    else if (*m == "SIMPLE") out.mode = M::kSimple;
-    else if (*m == "MUTUAL") out.mode = M::kMutual;
+    if (*m == "DISABLE")
+      out.mode = M::kDisable;
+    else if (*m == "SIMPLE")
+      out.mode = M::kSimple;
+    else if (*m == "MUTUAL")
+      out.mode = M::kMutual;
     else if (*m == "ISTIO_MUTUAL") {
       out.mode = M::kIstioMutual;
-      node.warningAt("mode", "ISTIO_MUTUAL is mesh-only (Istio-issued certificates); not "
-                             "supported by a standalone gateway");
+      node.warningAt("mode",
+                     "ISTIO_MUTUAL is mesh-only (Istio-issued certificates); not "
+                     "supported by a standalone gateway");
     } else {
       node.errorAt("mode", "unsupported TLS mode " + quoted(*m) +
                                " (DISABLE, SIMPLE, MUTUAL, ISTIO_MUTUAL)");
@@ -323,9 +346,11 @@ ClientTlsSettings parseClientTls(NodeReader& node) {
     node.errorAt("caCrl", "CRL is not supported with credentialName");
   }
   if (out.insecureSkipVerify && out.mode == ClientTlsSettings::Mode::kSimple &&
-      (!out.caCertificates.empty() || !out.credentialName.empty() || !out.subjectAltNames.empty())) {
-    node.errorAt("insecureSkipVerify", "cannot specify CaCertificates, credentialName or "
-                                       "SubjectAltNames when InsecureSkipVerify is set");
+      (!out.caCertificates.empty() || !out.credentialName.empty() ||
+       !out.subjectAltNames.empty())) {
+    node.errorAt("insecureSkipVerify",
+                 "cannot specify CaCertificates, credentialName or "
+                 "SubjectAltNames when InsecureSkipVerify is set");
   }
   return out;
 }
@@ -365,7 +390,8 @@ TrafficPolicy parseTrafficPolicy(NodeReader& node) {
     if (auto p = item.object("port")) {
       if (auto n = p->integer("number", 0, UINT32_MAX)) {
         if (*n < 1 || *n > 65535) {
-          p->errorAt("number", "port number " + std::to_string(*n) + " must be in the range 1..65535");
+          p->errorAt("number",
+                     "port number " + std::to_string(*n) + " must be in the range 1..65535");
         } else {
           port.port = static_cast<uint32_t>(*n);
         }

@@ -110,16 +110,16 @@ void parseServerTls(NodeReader& tls, Protocol protocol, ServerTls& out) {
   if ((out.minProtocolVersion == TlsVersion::kTls10 ||
        out.minProtocolVersion == TlsVersion::kTls11) &&
       out.cipherSuites.empty()) {
-    tls.warningAt("minProtocolVersion",
-                  "TLS versions below 1.2 are insecure; set cipherSuites to allow them deliberately");
+    tls.warningAt(
+        "minProtocolVersion",
+        "TLS versions below 1.2 are insecure; set cipherSuites to allow them deliberately");
   }
 
   const bool isTlsPort = protocol == Protocol::kHttps || protocol == Protocol::kTls;
-  const bool hasCertFields = !out.serverCertificate.empty() || !out.privateKey.empty() ||
-                             !out.caCertificates.empty() || !out.caCrl.empty() ||
-                             !out.credentialName.empty() || !out.credentialNames.empty() ||
-                             hasTlsCertificates ||
-                             (out.modeSet && out.mode != ServerTls::Mode::kPassthrough);
+  const bool hasCertFields =
+      !out.serverCertificate.empty() || !out.privateKey.empty() || !out.caCertificates.empty() ||
+      !out.caCrl.empty() || !out.credentialName.empty() || !out.credentialNames.empty() ||
+      hasTlsCertificates || (out.modeSet && out.mode != ServerTls::Mode::kPassthrough);
   if (!isTlsPort) {
     if (out.httpsRedirect && !isHttpProtocol(protocol)) {
       tls.warningAt("httpsRedirect", "tls.httpsRedirect should only be used with http servers");
@@ -134,18 +134,19 @@ void parseServerTls(NodeReader& tls, Protocol protocol, ServerTls& out) {
 
   switch (out.mode) {
     case ServerTls::Mode::kIstioMutual: {
-      tls.warningAt("mode", "ISTIO_MUTUAL is mesh-only (Istio-issued certificates); not supported "
-                            "by a standalone gateway");
+      tls.warningAt("mode",
+                    "ISTIO_MUTUAL is mesh-only (Istio-issued certificates); not supported "
+                    "by a standalone gateway");
       const char* what[][2] = {{"serverCertificate", "server certificate"},
                                {"privateKey", "private key"},
                                {"caCertificates", "client CA bundle"},
                                {"credentialName", "credentialName"}};
-      const std::string* values[] = {&out.serverCertificate, &out.privateKey,
-                                     &out.caCertificates, &out.credentialName};
+      const std::string* values[] = {&out.serverCertificate, &out.privateKey, &out.caCertificates,
+                                     &out.credentialName};
       for (int i = 0; i < 4; ++i) {
         if (!values[i]->empty()) {
-          tls.errorAt(what[i][0], std::string("ISTIO_MUTUAL TLS cannot have associated ") +
-                                      what[i][1]);
+          tls.errorAt(what[i][0],
+                      std::string("ISTIO_MUTUAL TLS cannot have associated ") + what[i][1]);
         }
       }
       if (!out.credentialNames.empty()) {
@@ -157,8 +158,9 @@ void parseServerTls(NodeReader& tls, Protocol protocol, ServerTls& out) {
       return;
     }
     case ServerTls::Mode::kAutoPassthrough:
-      tls.warningAt("mode", "AUTO_PASSTHROUGH is mesh-only (east-west SNI routing to "
-                            "outbound_ clusters); not supported by a standalone gateway");
+      tls.warningAt("mode",
+                    "AUTO_PASSTHROUGH is mesh-only (east-west SNI routing to "
+                    "outbound_ clusters); not supported by a standalone gateway");
       return;
     case ServerTls::Mode::kPassthrough:
       if (!out.serverCertificate.empty() || !out.privateKey.empty() ||
@@ -173,11 +175,13 @@ void parseServerTls(NodeReader& tls, Protocol protocol, ServerTls& out) {
 
   // SIMPLE, MUTUAL, OPTIONAL_MUTUAL terminate TLS and need a certificate from one source.
   const bool fileCert = !out.serverCertificate.empty() || !out.privateKey.empty();
-  const int sources = (!out.credentialName.empty() ? 1 : 0) + (!out.credentialNames.empty() ? 1 : 0) +
-                      (fileCert ? 1 : 0) + (hasTlsCertificates ? 1 : 0);
+  const int sources = (!out.credentialName.empty() ? 1 : 0) +
+                      (!out.credentialNames.empty() ? 1 : 0) + (fileCert ? 1 : 0) +
+                      (hasTlsCertificates ? 1 : 0);
   if (sources > 1) {
-    tls.error("only one of credential_name, credential_names, server_certificate/private_key, "
-              "tls_certificates should be specified");
+    tls.error(
+        "only one of credential_name, credential_names, server_certificate/private_key, "
+        "tls_certificates should be specified");
   }
   if (!out.credentialNames.empty() && hasTlsCertificates) {
     tls.error("only one of credentialNames or tlsCertificates can be set");
@@ -194,9 +198,11 @@ void parseServerTls(NodeReader& tls, Protocol protocol, ServerTls& out) {
     if (!simple && out.caCertificates.empty()) tls.error("MUTUAL TLS requires a client CA bundle");
   }
   if (!out.caCrl.empty()) {
-    if (simple) tls.errorAt("caCrl", "CRL is not supported with SIMPLE TLS");
+    if (simple)
+      tls.errorAt("caCrl", "CRL is not supported with SIMPLE TLS");
     else if (byCredential) {
-      tls.errorAt("caCrl", "CRL is not supported with credentialName; put the CRL in the credential");
+      tls.errorAt("caCrl",
+                  "CRL is not supported with credentialName; put the CRL in the credential");
     }
   }
 }
@@ -216,7 +222,8 @@ void parseServer(NodeReader& node, Server& out, std::set<std::string>& portNames
     if (auto n = port->integer("number", 0, UINT32_MAX)) out.portNumber = static_cast<uint32_t>(*n);
     out.portName = port->string("name").value_or("");
     protocolText = port->string("protocol").value_or("");
-    if (port->has("targetPort")) port->errorAt("targetPort", "targetPort has no impact on Gateways");
+    if (port->has("targetPort"))
+      port->errorAt("targetPort", "targetPort has no impact on Gateways");
     port->finish();
 
     if (unixBind) {

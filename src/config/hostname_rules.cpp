@@ -18,7 +18,8 @@ std::optional<std::string> checkLabels(std::string_view domain, std::string_view
   std::size_t start = 0;
   while (true) {
     std::size_t dot = labels.find('.', start);
-    std::string_view label = labels.substr(start, dot == std::string_view::npos ? dot : dot - start);
+    std::string_view label =
+        labels.substr(start, dot == std::string_view::npos ? dot : dot - start);
     bool last = dot == std::string_view::npos;
     // A trailing dot (fully-qualified form) leaves an empty last label.
     if (!(last && label.empty() && start > 0) && !isDns1123Label(label)) {
@@ -92,8 +93,7 @@ bool isCidr(std::string_view value) {
 }
 
 bool isUnixAddress(std::string_view value) {
-  return value.starts_with("unix://") && value.size() > 7 &&
-         (value[7] == '/' || value[7] == '@');
+  return value.starts_with("unix://") && value.size() > 7 && (value[7] == '/' || value[7] == '@');
 }
 
 }  // namespace portico::config

@@ -16,8 +16,8 @@ bool isHeaderName(std::string_view name) {
   // RFC 9110 token characters.
   if (name.empty()) return false;
   return std::all_of(name.begin(), name.end(), [](unsigned char c) {
-    return std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
-                                  std::string_view::npos;
+    return std::isalnum(c) ||
+           std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
   });
 }
 
@@ -86,27 +86,38 @@ void parseLimit(NodeReader& node, RateLimit& out, std::set<std::string>& names) 
     out.match.push_back(std::move(match));
   }
   if (auto key = node.child("key")) {
-    if (key->isMap()) parseKey(*key, out);
-    else node.errorAt("key", "expected an object");
+    if (key->isMap())
+      parseKey(*key, out);
+    else
+      node.errorAt("key", "expected an object");
   }
   if (auto n = node.integer("requestsPerUnit", INT64_MIN, INT64_MAX)) {
-    if (*n < 1) node.errorAt("requestsPerUnit", "requestsPerUnit must be at least 1");
-    else out.requestsPerUnit = static_cast<uint64_t>(*n);
+    if (*n < 1)
+      node.errorAt("requestsPerUnit", "requestsPerUnit must be at least 1");
+    else
+      out.requestsPerUnit = static_cast<uint64_t>(*n);
   } else if (!node.has("requestsPerUnit")) {
     node.context().error(node.mark(), node.fieldPath("requestsPerUnit"), "Required value");
   }
   if (auto unit = node.string("unit")) {
-    if (*unit == "SECOND") out.unit = RateLimit::Unit::kSecond;
-    else if (*unit == "MINUTE") out.unit = RateLimit::Unit::kMinute;
-    else if (*unit == "HOUR") out.unit = RateLimit::Unit::kHour;
-    else if (*unit == "DAY") out.unit = RateLimit::Unit::kDay;
-    else node.errorAt("unit", "unsupported unit " + quoted(*unit) + " (SECOND, MINUTE, HOUR, DAY)");
+    if (*unit == "SECOND")
+      out.unit = RateLimit::Unit::kSecond;
+    else if (*unit == "MINUTE")
+      out.unit = RateLimit::Unit::kMinute;
+    else if (*unit == "HOUR")
+      out.unit = RateLimit::Unit::kHour;
+    else if (*unit == "DAY")
+      out.unit = RateLimit::Unit::kDay;
+    else
+      node.errorAt("unit", "unsupported unit " + quoted(*unit) + " (SECOND, MINUTE, HOUR, DAY)");
   } else if (!node.has("unit")) {
     node.context().error(node.mark(), node.fieldPath("unit"), "Required value");
   }
   if (auto b = node.integer("burst", INT64_MIN, INT64_MAX)) {
-    if (*b < 0) node.errorAt("burst", "burst must not be negative");
-    else out.burst = static_cast<uint64_t>(*b);
+    if (*b < 0)
+      node.errorAt("burst", "burst must not be negative");
+    else
+      out.burst = static_cast<uint64_t>(*b);
   }
   node.finish();
 }
@@ -120,10 +131,12 @@ void parseRedis(NodeReader& node, RedisRateLimitBackend& out) {
     auto colon = out.address.rfind(':');
     std::string host = colon == std::string::npos ? "" : out.address.substr(0, colon);
     std::string port = colon == std::string::npos ? "" : out.address.substr(colon + 1);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-    bool portOk = !port.empty() && port.size() <= 5 &&
-                  std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c); }) &&
-                  std::stoi(port) >= 1 && std::stoi(port) <= 65535;
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+      host = host.substr(1, host.size() - 2);
+    bool portOk =
+        !port.empty() && port.size() <= 5 &&
+        std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c); }) &&
+        std::stoi(port) >= 1 && std::stoi(port) <= 65535;
     bool hostOk = !host.empty() && (isIpAddress(host) || !checkFqdn(host));
     if (!portOk || !hostOk) {
       node.errorAt("address", "invalid address " + quoted(out.address) + ": expected host:port");
@@ -131,9 +144,12 @@ void parseRedis(NodeReader& node, RedisRateLimitBackend& out) {
   }
   if (auto t = node.duration("timeout")) out.timeout = *t;
   if (auto mode = node.string("failureMode")) {
-    if (*mode == "ALLOW") out.failureMode = RedisRateLimitBackend::FailureMode::kAllow;
-    else if (*mode == "DENY") out.failureMode = RedisRateLimitBackend::FailureMode::kDeny;
-    else node.errorAt("failureMode", "unsupported failureMode " + quoted(*mode) + " (ALLOW, DENY)");
+    if (*mode == "ALLOW")
+      out.failureMode = RedisRateLimitBackend::FailureMode::kAllow;
+    else if (*mode == "DENY")
+      out.failureMode = RedisRateLimitBackend::FailureMode::kDeny;
+    else
+      node.errorAt("failureMode", "unsupported failureMode " + quoted(*mode) + " (ALLOW, DENY)");
   }
   node.finish();
 }

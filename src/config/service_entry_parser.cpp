@@ -12,11 +12,16 @@ std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 const char* resolutionName(ServiceEntry::Resolution r) {
   switch (r) {
-    case ServiceEntry::Resolution::kNone: return "NONE";
-    case ServiceEntry::Resolution::kStatic: return "STATIC";
-    case ServiceEntry::Resolution::kDns: return "DNS";
-    case ServiceEntry::Resolution::kDnsRoundRobin: return "DNS_ROUND_ROBIN";
-    case ServiceEntry::Resolution::kDynamicDns: return "DYNAMIC_DNS";
+    case ServiceEntry::Resolution::kNone:
+      return "NONE";
+    case ServiceEntry::Resolution::kStatic:
+      return "STATIC";
+    case ServiceEntry::Resolution::kDns:
+      return "DNS";
+    case ServiceEntry::Resolution::kDnsRoundRobin:
+      return "DNS_ROUND_ROBIN";
+    case ServiceEntry::Resolution::kDynamicDns:
+      return "DYNAMIC_DNS";
   }
   return "";
 }
@@ -59,8 +64,10 @@ void parsePorts(NodeReader& spec, ServiceEntry& out) {
                                " already defined");
     }
     if (auto text = item.string("protocol"); text && !text->empty()) {
-      if (auto p = parseProtocol(*text)) port.protocol = *p;
-      else item.errorAt("protocol", "unsupported protocol: " + *text);
+      if (auto p = parseProtocol(*text))
+        port.protocol = *p;
+      else
+        item.errorAt("protocol", "unsupported protocol: " + *text);
     }
     item.finish();
     out.ports.push_back(std::move(port));
@@ -101,13 +108,14 @@ void parseEndpoints(NodeReader& spec, ServiceEntry& out) {
     if (ep.address.empty() && !item.has("address")) {
       item.context().error(item.mark(), item.fieldPath("address"), "Required value");
     } else if (isUnixAddress(ep.address)) {
-      if (!ep.ports.empty()) item.errorAt("ports", "unix endpoint " + ep.address + " must not include ports");
+      if (!ep.ports.empty())
+        item.errorAt("ports", "unix endpoint " + ep.address + " must not include ports");
     } else {
       switch (out.resolution) {
         case ServiceEntry::Resolution::kStatic:
           if (!isIpAddress(ep.address)) {
-            item.errorAt("address", "endpoint address " + quoted(ep.address) +
-                                        " is not a valid IP address");
+            item.errorAt("address",
+                         "endpoint address " + quoted(ep.address) + " is not a valid IP address");
           }
           break;
         case ServiceEntry::Resolution::kDns:
@@ -152,20 +160,29 @@ void parseServiceEntrySpec(NodeReader& spec, ServiceEntry& out) {
 
   if (auto r = spec.string("resolution")) {
     using R = ServiceEntry::Resolution;
-    if (*r == "NONE") out.resolution = R::kNone;
-    else if (*r == "STATIC") out.resolution = R::kStatic;
-    else if (*r == "DNS") out.resolution = R::kDns;
-    else if (*r == "DNS_ROUND_ROBIN") out.resolution = R::kDnsRoundRobin;
-    else if (*r == "DYNAMIC_DNS") out.resolution = R::kDynamicDns;
+    if (*r == "NONE")
+      out.resolution = R::kNone;
+    else if (*r == "STATIC")
+      out.resolution = R::kStatic;
+    else if (*r == "DNS")
+      out.resolution = R::kDns;
+    else if (*r == "DNS_ROUND_ROBIN")
+      out.resolution = R::kDnsRoundRobin;
+    else if (*r == "DYNAMIC_DNS")
+      out.resolution = R::kDynamicDns;
     else {
       spec.errorAt("resolution", "unsupported resolution " + quoted(*r) +
                                      " (NONE, STATIC, DNS, DNS_ROUND_ROBIN, DYNAMIC_DNS)");
     }
   }
   if (auto l = spec.string("location")) {
-    if (*l == "MESH_EXTERNAL") out.location = ServiceEntry::Location::kMeshExternal;
-    else if (*l == "MESH_INTERNAL") out.location = ServiceEntry::Location::kMeshInternal;
-    else spec.errorAt("location", "unsupported location " + quoted(*l) + " (MESH_EXTERNAL, MESH_INTERNAL)");
+    if (*l == "MESH_EXTERNAL")
+      out.location = ServiceEntry::Location::kMeshExternal;
+    else if (*l == "MESH_INTERNAL")
+      out.location = ServiceEntry::Location::kMeshInternal;
+    else
+      spec.errorAt("location",
+                   "unsupported location " + quoted(*l) + " (MESH_EXTERNAL, MESH_INTERNAL)");
   }
 
   auto addressNodes = spec.list("addresses");
@@ -225,7 +242,8 @@ void parseServiceEntrySpec(NodeReader& spec, ServiceEntry& out) {
     case R::kDnsRoundRobin:
       if (out.endpoints.size() > 1) {
         spec.errorAt("endpoints", std::string("there must only be 0 or 1 endpoint for resolution "
-                                              "mode ") + mode);
+                                              "mode ") +
+                                      mode);
       }
       break;
     case R::kDynamicDns:

@@ -20,8 +20,8 @@ std::optional<std::string> checkWildcardDomain(std::string_view host);
 // Istio's ValidateFQDN: no wildcard, at least one dot-free label, trailing dot allowed.
 std::optional<std::string> checkFqdn(std::string_view host);
 
-bool isIpAddress(std::string_view value);   // IPv4 or IPv6, no prefix
-bool isCidr(std::string_view value);        // "10.0.0.0/8", "fd00::/8"
+bool isIpAddress(std::string_view value);    // IPv4 or IPv6, no prefix
+bool isCidr(std::string_view value);         // "10.0.0.0/8", "fd00::/8"
 bool isUnixAddress(std::string_view value);  // "unix:///path" or "unix://@abstract"
 
 }  // namespace portico::config

@@ -10,9 +10,9 @@ namespace portico::config {
 namespace {
 
 namespace fs = std::filesystem;
+using portico::testing::TempDir;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
-using portico::testing::TempDir;
 
 const char* kGateway = R"(apiVersion: networking.istio.io/v1
 kind: Gateway
@@ -24,7 +24,8 @@ spec:
     hosts: ["*"]
 )";
 
-std::string serviceEntry(const std::string& name, const std::string& apiVersion = "networking.istio.io/v1beta1") {
+std::string serviceEntry(const std::string& name,
+                         const std::string& apiVersion = "networking.istio.io/v1beta1") {
   return "apiVersion: " + apiVersion + "\nkind: ServiceEntry\nmetadata:\n  name: " + name +
          "\nspec:\n  hosts: [" + name + ".example.com]\n  resolution: DNS\n";
 }
@@ -104,22 +105,31 @@ spec: {gatewayClassName: istio}
 
 TEST(ConfigLoaderTest, WrongApiVersionForAKnownKind) {
   TempDir dir;
-  auto p = dir.write("c.yaml", serviceEntry("se", "networking.istio.io/v2") + "---\n" +
-                                   "apiVersion: portico.dev/v1alpha1\nkind: Gateway\nmetadata: {name: g}\nspec: {}\n");
+  auto p = dir.write(
+      "c.yaml",
+      serviceEntry("se", "networking.istio.io/v2") + "---\n" +
+          "apiVersion: portico.dev/v1alpha1\nkind: Gateway\nmetadata: {name: g}\nspec: {}\n");
   ConfigSet set = loadConfig({p.string()});
   EXPECT_EQ(set.diagnostics.format(),
-            p.string() + ":1:1: ServiceEntry: apiVersion: unsupported apiVersion \"networking.istio.io/v2\" "
-                         "(expected networking.istio.io/v1, networking.istio.io/v1beta1 or networking.istio.io/v1alpha3)\n" +
-                p.string() + ":9:1: Gateway: apiVersion: unsupported apiVersion \"portico.dev/v1alpha1\" "
-                             "(expected networking.istio.io/v1, networking.istio.io/v1beta1 or networking.istio.io/v1alpha3)\n");
+            p.string() +
+                ":1:1: ServiceEntry: apiVersion: unsupported apiVersion \"networking.istio.io/v2\" "
+                "(expected networking.istio.io/v1, networking.istio.io/v1beta1 or "
+                "networking.istio.io/v1alpha3)\n" +
+                p.string() +
+                ":9:1: Gateway: apiVersion: unsupported apiVersion \"portico.dev/v1alpha1\" "
+                "(expected networking.istio.io/v1, networking.istio.io/v1beta1 or "
+                "networking.istio.io/v1alpha3)\n");
   EXPECT_THAT(set.serviceEntries, IsEmpty());
 }
 
 TEST(ConfigLoaderTest, NameRequired) {
   TempDir dir;
-  auto p = dir.write("c.yaml", "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  namespace: x\nspec: {hosts: [a.com]}\n");
+  auto p = dir.write("c.yaml",
+                     "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  "
+                     "namespace: x\nspec: {hosts: [a.com]}\n");
   ConfigSet set = loadConfig({p.string()});
-  EXPECT_EQ(set.diagnostics.format(), p.string() + ":4:3: ServiceEntry: metadata.name: Required value\n");
+  EXPECT_EQ(set.diagnostics.format(),
+            p.string() + ":4:3: ServiceEntry: metadata.name: Required value\n");
 }
 
 TEST(ConfigLoaderTest, NullSpecIsRequiredValue) {
@@ -145,7 +155,8 @@ TEST(ConfigLoaderTest, UnknownTopLevelKeysWarnStatusIgnored) {
   ConfigSet set = loadConfig({p.string()});
   EXPECT_EQ(set.diagnostics.format(),
             p.string() + ":1:1: warning: ServiceEntry default/se: _err: unknown field, ignored\n" +
-                p.string() + ":10:1: warning: ServiceEntry default/se: extra: unknown field, ignored\n");
+                p.string() +
+                ":10:1: warning: ServiceEntry default/se: extra: unknown field, ignored\n");
   EXPECT_FALSE(set.diagnostics.hasErrors());
   EXPECT_EQ(set.serviceEntries.size(), 1u);
 }
@@ -154,15 +165,21 @@ TEST(ConfigLoaderTest, DuplicateResourceNamesBothPlaces) {
   TempDir dir;
   auto a = dir.write("a.yaml", serviceEntry("se"));
   auto b = dir.write("b.yaml", "# comment\n" + serviceEntry("se"));
-  dir.write("c.yaml", serviceEntry("se") + "---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\n"
-                                           "metadata: {name: se, namespace: other}\nspec: {hosts: [x.com], resolution: DNS}\n");
+  dir.write(
+      "c.yaml",
+      serviceEntry("se") +
+          "---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\n"
+          "metadata: {name: se, namespace: other}\nspec: {hosts: [x.com], resolution: DNS}\n");
   ConfigSet set = loadConfig({dir.path().string()});
   auto c = (dir.path() / "c.yaml").string();
   EXPECT_EQ(set.diagnostics.format(),
-            b.string() + ":2:1: ServiceEntry default/se: metadata.name: duplicate ServiceEntry default/se: "
-                         "already defined at " + a.string() + ":1:1\n" +
-                c + ":1:1: ServiceEntry default/se: metadata.name: duplicate ServiceEntry default/se: "
-                    "already defined at " + a.string() + ":1:1\n");
+            b.string() +
+                ":2:1: ServiceEntry default/se: metadata.name: duplicate ServiceEntry default/se: "
+                "already defined at " +
+                a.string() + ":1:1\n" + c +
+                ":1:1: ServiceEntry default/se: metadata.name: duplicate ServiceEntry default/se: "
+                "already defined at " +
+                a.string() + ":1:1\n");
 }
 
 TEST(ConfigLoaderTest, StrictTurnsWarningsIntoErrors) {
@@ -183,7 +200,8 @@ TEST(ConfigLoaderTest, YamlSyntaxErrorAndMissingPathAreDiagnostics) {
   auto p = dir.write("bad.yaml", "kind: [\n");
   ConfigSet set = loadConfig({p.string(), (dir.path() / "missing").string()});
   EXPECT_EQ(set.diagnostics.errorCount(), 2u);
-  EXPECT_EQ(set.diagnostics.items()[0].format(), (dir.path() / "missing").string() + ": no such file or directory");
+  EXPECT_EQ(set.diagnostics.items()[0].format(),
+            (dir.path() / "missing").string() + ": no such file or directory");
   EXPECT_EQ(set.diagnostics.items()[1].file, p.string());
   EXPECT_EQ(set.diagnostics.items()[1].mark.line, 2);
 }
@@ -205,10 +223,12 @@ TEST(ConfigLoaderTest, ConfigMapDirectoryLoadsEachResourceOnce) {
 
 TEST(ConfigLoaderTest, ListItemsAreResources) {
   TempDir dir;
-  auto p = dir.write("list.yaml", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: networking.istio.io/v1\n"
-                                  "  kind: ServiceEntry\n  metadata: {name: a}\n  spec: {hosts: [a.com], resolution: DNS}\n"
-                                  "- apiVersion: networking.istio.io/v1\n  kind: ServiceEntry\n  metadata: {name: b}\n"
-                                  "  spec: {hosts: [b.com], resolution: DNS}\n");
+  auto p = dir.write(
+      "list.yaml",
+      "apiVersion: v1\nkind: List\nitems:\n- apiVersion: networking.istio.io/v1\n"
+      "  kind: ServiceEntry\n  metadata: {name: a}\n  spec: {hosts: [a.com], resolution: DNS}\n"
+      "- apiVersion: networking.istio.io/v1\n  kind: ServiceEntry\n  metadata: {name: b}\n"
+      "  spec: {hosts: [b.com], resolution: DNS}\n");
   ConfigSet set = loadConfig({p.string()});
   EXPECT_THAT(set.diagnostics.items(), IsEmpty()) << set.diagnostics.format();
   ASSERT_EQ(set.serviceEntries.size(), 2u);

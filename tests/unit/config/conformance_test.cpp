@@ -36,7 +36,9 @@ std::vector<fs::path> corpusFiles() {
   return out;
 }
 
-bool isCrdValidation(const fs::path& p) { return p.filename().string().starts_with("crdvalidation-"); }
+bool isCrdValidation(const fs::path& p) {
+  return p.filename().string().starts_with("crdvalidation-");
+}
 
 // What each `_err:` of the crdvalidation files must produce: the text itself where our message
 // carries it, otherwise Istio's own wording for the same rule (ISTIO-API.md §6).
@@ -144,9 +146,11 @@ TEST(ConformanceTest, EachCrdValidationSampleFailsWithItsExpectedError) {
     for (const auto& d : it->second.diagnostics.items()) {
       if (d.mark.line < f.firstLine || d.mark.line >= f.lastLine) continue;
       inDocument += d.format() + "\n";
-      found = found || (d.severity == Severity::kError && lower(d.format()).find(expected) != std::string::npos);
+      found = found || (d.severity == Severity::kError &&
+                        lower(d.format()).find(expected) != std::string::npos);
     }
-    EXPECT_TRUE(found) << "expected an error containing \"" << expected << "\"; got:\n" << inDocument;
+    EXPECT_TRUE(found) << "expected an error containing \"" << expected << "\"; got:\n"
+                       << inDocument;
   }
 }
 
@@ -170,8 +174,10 @@ TEST(ValidateCommandTest, PrintsDiagnosticsAndSummary) {
   std::ostringstream out;
   const std::string file = (kCorpus / "crdvalidation-destinationrule-invalid.yaml").string();
   EXPECT_EQ(runValidate({file}, false, out), 1);
-  EXPECT_THAT(out.str(), ::testing::HasSubstr(file + ":24:9: DestinationRule default/bookinfo-ratings: "
-                                                     "spec.trafficPolicy.loadBalancer.warmup.duration: Required value\n"));
+  EXPECT_THAT(out.str(),
+              ::testing::HasSubstr(
+                  file + ":24:9: DestinationRule default/bookinfo-ratings: "
+                         "spec.trafficPolicy.loadBalancer.warmup.duration: Required value\n"));
   EXPECT_THAT(out.str(), ::testing::EndsWith("\n1 file, 3 resources: 5 errors, 6 warnings\n"));
 }
 
@@ -188,13 +194,17 @@ TEST(ValidateCommandTest, WarningsExitZeroUnlessStrict) {
 TEST(ValidateCommandTest, BinarySubcommand) {
   const std::string binary = std::string(PORTICO_SOURCE_DIR) + "/build/dev/portico";
   if (!fs::exists(binary)) GTEST_SKIP() << "no " << binary;
-  auto ok = portico::testing::runCommand(binary + " validate " + (kCorpus / "bookinfo-gateway.yaml").string() + " 2>&1",
-                                         std::chrono::seconds(30));
+  auto ok = portico::testing::runCommand(
+      binary + " validate " + (kCorpus / "bookinfo-gateway.yaml").string() + " 2>&1",
+      std::chrono::seconds(30));
   EXPECT_EQ(ok.exitCode, 0);
   EXPECT_EQ(ok.output, "1 file, 2 resources: 0 errors, 0 warnings\n");
-  auto bad = portico::testing::runCommand(binary + " validate /nonexistent.yaml 2>&1", std::chrono::seconds(30));
+  auto bad = portico::testing::runCommand(binary + " validate /nonexistent.yaml 2>&1",
+                                          std::chrono::seconds(30));
   EXPECT_EQ(bad.exitCode, 1);
-  EXPECT_EQ(bad.output, "/nonexistent.yaml: no such file or directory\n0 files, 0 resources: 1 error, 0 warnings\n");
+  EXPECT_EQ(
+      bad.output,
+      "/nonexistent.yaml: no such file or directory\n0 files, 0 resources: 1 error, 0 warnings\n");
 }
 
 }  // namespace

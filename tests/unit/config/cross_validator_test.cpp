@@ -56,9 +56,10 @@ TEST(CrossValidatorTest, RateLimitTargetMustExist) {
                    {"Gateway", "gw", "default", {7, 5}}};
   set.rateLimitConfigs.push_back(rl);
   crossValidate(set);
-  EXPECT_THAT(formatted(set),
-              ElementsAre("c.yaml:3:5: RateLimitConfig default/rl: spec.targetRefs[0]: VirtualService default/x not found",
-                          "c.yaml:7:5: RateLimitConfig default/rl: spec.targetRefs[3]: Gateway default/gw not found"));
+  EXPECT_THAT(formatted(set), ElementsAre("c.yaml:3:5: RateLimitConfig default/rl: "
+                                          "spec.targetRefs[0]: VirtualService default/x not found",
+                                          "c.yaml:7:5: RateLimitConfig default/rl: "
+                                          "spec.targetRefs[3]: Gateway default/gw not found"));
   EXPECT_EQ(set.diagnostics.errorCount(), 2u);
 }
 
@@ -75,11 +76,12 @@ TEST(CrossValidatorTest, MissingGatewayIsAWarning) {
   vs.http.push_back(route);
   set.virtualServices.push_back(vs);
   crossValidate(set);
-  EXPECT_THAT(formatted(set),
-              ElementsAre("c.yaml: warning: VirtualService default/vs: spec.gateways[2]: Gateway "
-                          "istio-system/ingress not found; the rules bound to it are unused",
-                          "c.yaml: warning: VirtualService default/vs: spec.http[0].match[0].gateways[0]: "
-                          "Gateway default/other not found; the rules bound to it are unused"));
+  EXPECT_THAT(
+      formatted(set),
+      ElementsAre("c.yaml: warning: VirtualService default/vs: spec.gateways[2]: Gateway "
+                  "istio-system/ingress not found; the rules bound to it are unused",
+                  "c.yaml: warning: VirtualService default/vs: spec.http[0].match[0].gateways[0]: "
+                  "Gateway default/other not found; the rules bound to it are unused"));
   EXPECT_FALSE(set.diagnostics.hasErrors());
 }
 
@@ -88,7 +90,8 @@ TEST(CrossValidatorTest, SubsetDefinedByAMatchingDestinationRule) {
   set.virtualServices.push_back(routeTo("reviews", "v1"));
   set.virtualServices.push_back(routeTo("reviews.default.svc.cluster.local", "v2"));
   set.virtualServices.push_back(routeTo("api.example.com", "blue"));
-  set.destinationRules.push_back(ruleWithSubsets("default", "reviews.default.svc.cluster.local", {"v1"}));
+  set.destinationRules.push_back(
+      ruleWithSubsets("default", "reviews.default.svc.cluster.local", {"v1"}));
   set.destinationRules.push_back(ruleWithSubsets("default", "reviews", {"v2"}));
   set.destinationRules.push_back(ruleWithSubsets("default", "*.example.com", {"blue"}));
   crossValidate(set);
@@ -102,13 +105,15 @@ TEST(CrossValidatorTest, UndefinedSubsetIsAWarning) {
   set.destinationRules.push_back(ruleWithSubsets("default", "reviews", {"v1", "v2"}));
   set.destinationRules.push_back(ruleWithSubsets("prod", "ratings", {"v1"}));  // other namespace
   crossValidate(set);
-  EXPECT_THAT(formatted(set),
-              ElementsAre("c.yaml: warning: VirtualService default/vs: spec.http[0].route[0].destination.subset: "
-                          "subset v3 of host reviews is not defined by any DestinationRule for that host; "
-                          "requests routed to it get 503",
-                          "c.yaml: warning: VirtualService default/vs: spec.http[0].route[0].destination.subset: "
-                          "subset v1 of host ratings is not defined by a DestinationRule (none has that "
-                          "host); requests routed to it get 503"));
+  EXPECT_THAT(
+      formatted(set),
+      ElementsAre(
+          "c.yaml: warning: VirtualService default/vs: spec.http[0].route[0].destination.subset: "
+          "subset v3 of host reviews is not defined by any DestinationRule for that host; "
+          "requests routed to it get 503",
+          "c.yaml: warning: VirtualService default/vs: spec.http[0].route[0].destination.subset: "
+          "subset v1 of host ratings is not defined by a DestinationRule (none has that "
+          "host); requests routed to it get 503"));
 }
 
 }  // namespace

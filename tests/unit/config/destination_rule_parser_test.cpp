@@ -84,30 +84,35 @@ subsets:
   EXPECT_EQ(tp.tls->sni, "reviews.example.com");
   ASSERT_EQ(tp.portLevelSettings.size(), 1u);
   EXPECT_EQ(tp.portLevelSettings[0].port, 9080u);
-  EXPECT_EQ(tp.portLevelSettings[0].loadBalancer->simple, LoadBalancerSettings::Simple::kRoundRobin);
+  EXPECT_EQ(tp.portLevelSettings[0].loadBalancer->simple,
+            LoadBalancerSettings::Simple::kRoundRobin);
   ASSERT_EQ(dr.subsets.size(), 2u);
   EXPECT_EQ(dr.subsets[1].labels.at("version"), "v2");
-  EXPECT_EQ(dr.subsets[1].trafficPolicy->loadBalancer->simple, LoadBalancerSettings::Simple::kRandom);
+  EXPECT_EQ(dr.subsets[1].trafficPolicy->loadBalancer->simple,
+            LoadBalancerSettings::Simple::kRandom);
 }
 
 TEST_F(DestinationRuleTest, HostRequiredAndValidated) {
   parse("subsets: []\n");
   parse("host: \"a..b\"\n");
-  EXPECT_THAT(f.errors(), ElementsAre("spec.host: Required value",
-                                      "spec.host: domain name \"a..b\" invalid (label \"\" invalid)"));
+  EXPECT_THAT(f.errors(),
+              ElementsAre("spec.host: Required value",
+                          "spec.host: domain name \"a..b\" invalid (label \"\" invalid)"));
 }
 
 TEST_F(DestinationRuleTest, EmptyTrafficPolicy) {
   parse("host: reviews\ntrafficPolicy: {}\n");
-  EXPECT_THAT(f.errors(), ElementsAre("spec.trafficPolicy: traffic policy must have at least one field"));
+  EXPECT_THAT(f.errors(),
+              ElementsAre("spec.trafficPolicy: traffic policy must have at least one field"));
 }
 
 TEST_F(DestinationRuleTest, PortLevelSettingsNeedPortAndAField) {
   parsePolicy("  portLevelSettings:\n  - port: {number: 80}\n  - loadBalancer: {simple: RANDOM}\n");
-  EXPECT_THAT(f.errors(),
-              ElementsAre("spec.trafficPolicy.portLevelSettings[0]: port traffic policy must have at "
-                          "least one field",
-                          "spec.trafficPolicy.portLevelSettings[1]: port: Required value"));
+  EXPECT_THAT(
+      f.errors(),
+      ElementsAre("spec.trafficPolicy.portLevelSettings[0]: port traffic policy must have at "
+                  "least one field",
+                  "spec.trafficPolicy.portLevelSettings[1]: port: Required value"));
 }
 
 TEST_F(DestinationRuleTest, SubsetNamesUniqueAndDns1123) {
@@ -118,92 +123,117 @@ TEST_F(DestinationRuleTest, SubsetNamesUniqueAndDns1123) {
 }
 
 TEST_F(DestinationRuleTest, LoadBalancerOneOf) {
-  parsePolicy("  loadBalancer:\n    simple: ROUND_ROBIN\n    consistentHash: {useSourceIp: true}\n");
+  parsePolicy(
+      "  loadBalancer:\n    simple: ROUND_ROBIN\n    consistentHash: {useSourceIp: true}\n");
   EXPECT_THAT(f.errors(), ElementsAre("spec.trafficPolicy.loadBalancer: only one of simple or "
                                       "consistentHash may be set"));
 }
 
 TEST_F(DestinationRuleTest, UnknownSimplePolicy) {
   parsePolicy("  loadBalancer: {simple: FASTEST}\n");
-  EXPECT_THAT(f.errors(), ElementsAre("spec.trafficPolicy.loadBalancer.simple: unsupported load "
-                                      "balancer \"FASTEST\" (UNSPECIFIED, LEAST_REQUEST, LEAST_CONN, "
-                                      "RANDOM, ROUND_ROBIN, PASSTHROUGH)"));
+  EXPECT_THAT(f.errors(),
+              ElementsAre("spec.trafficPolicy.loadBalancer.simple: unsupported load "
+                          "balancer \"FASTEST\" (UNSPECIFIED, LEAST_REQUEST, LEAST_CONN, "
+                          "RANDOM, ROUND_ROBIN, PASSTHROUGH)"));
 }
 
 TEST_F(DestinationRuleTest, HttpCookieNeedsName) {
   parsePolicy("  loadBalancer:\n    consistentHash:\n      httpCookie: {ttl: 10s}\n");
-  EXPECT_THAT(f.errors(), ElementsAre("spec.trafficPolicy.loadBalancer.consistentHash.httpCookie: name "
-                                      "required for HttpCookie"));
+  EXPECT_THAT(f.errors(),
+              ElementsAre("spec.trafficPolicy.loadBalancer.consistentHash.httpCookie: name "
+                          "required for HttpCookie"));
 }
 
 TEST_F(DestinationRuleTest, MaglevTableSize) {
-  parsePolicy("  loadBalancer:\n    consistentHash:\n      useSourceIp: true\n      maglev: {tableSize: 1000}\n");
-  parsePolicy("  loadBalancer:\n    consistentHash:\n      useSourceIp: true\n      maglev: {tableSize: 5000011}\n");
+  parsePolicy(
+      "  loadBalancer:\n    consistentHash:\n      useSourceIp: true\n      maglev: {tableSize: "
+      "1000}\n");
+  parsePolicy(
+      "  loadBalancer:\n    consistentHash:\n      useSourceIp: true\n      maglev: {tableSize: "
+      "5000011}\n");
   auto dr = parsePolicy(
-      "  loadBalancer:\n    consistentHash:\n      useSourceIp: true\n      maglev: {tableSize: 65537}\n");
-  EXPECT_THAT(f.errors(),
-              ElementsAre("spec.trafficPolicy.loadBalancer.consistentHash.maglev.tableSize: tableSize "
-                          "must be a prime number for maglev",
-                          "spec.trafficPolicy.loadBalancer.consistentHash.maglev.tableSize: tableSize "
-                          "must be less than 5000011 for maglev"));
+      "  loadBalancer:\n    consistentHash:\n      useSourceIp: true\n      maglev: {tableSize: "
+      "65537}\n");
+  EXPECT_THAT(
+      f.errors(),
+      ElementsAre("spec.trafficPolicy.loadBalancer.consistentHash.maglev.tableSize: tableSize "
+                  "must be a prime number for maglev",
+                  "spec.trafficPolicy.loadBalancer.consistentHash.maglev.tableSize: tableSize "
+                  "must be less than 5000011 for maglev"));
   EXPECT_EQ(dr.trafficPolicy->loadBalancer->consistentHash->maglevTableSize, 65537u);
 }
 
 TEST_F(DestinationRuleTest, DeprecatedMinimumRingSizeWarns) {
-  parsePolicy("  loadBalancer:\n    consistentHash: {httpHeaderName: x-user, minimumRingSize: 1024}\n");
+  parsePolicy(
+      "  loadBalancer:\n    consistentHash: {httpHeaderName: x-user, minimumRingSize: 1024}\n");
   EXPECT_THAT(f.all(), ElementsAre("warning: spec.trafficPolicy.loadBalancer.consistentHash."
                                    "minimumRingSize: deprecated; use ringHash.minimumRingSize"));
 }
 
 TEST_F(DestinationRuleTest, LocalityLbSettingNotImplemented) {
   parsePolicy("  loadBalancer:\n    localityLbSetting: {enabled: true}\n");
-  EXPECT_THAT(f.all(), ElementsAre("warning: spec.trafficPolicy.loadBalancer.localityLbSetting: not "
-                                   "implemented, ignored"));
+  EXPECT_THAT(f.all(),
+              ElementsAre("warning: spec.trafficPolicy.loadBalancer.localityLbSetting: not "
+                          "implemented, ignored"));
 }
 
 TEST_F(DestinationRuleTest, WarmupRules) {
   parsePolicy("  loadBalancer:\n    warmup: {duration: 300s, minimumPercent: 150.0}\n");
   parsePolicy("  loadBalancer:\n    warmup: {minimumPercent: 5.0}\n");
   parsePolicy("  loadBalancer:\n    warmup: {duration: 300s, aggression: -0.1}\n");
-  EXPECT_THAT(f.errors(),
-              ElementsAre("spec.trafficPolicy.loadBalancer.warmup.minimumPercent: Invalid value: 150: "
-                          "must be between 0 and 100",
-                          "spec.trafficPolicy.loadBalancer.warmup.duration: Required value",
-                          "spec.trafficPolicy.loadBalancer.warmup.aggression: Invalid value: -0.1: "
-                          "must be greater than or equal to 0"));
+  EXPECT_THAT(
+      f.errors(),
+      ElementsAre("spec.trafficPolicy.loadBalancer.warmup.minimumPercent: Invalid value: 150: "
+                  "must be between 0 and 100",
+                  "spec.trafficPolicy.loadBalancer.warmup.duration: Required value",
+                  "spec.trafficPolicy.loadBalancer.warmup.aggression: Invalid value: -0.1: "
+                  "must be greater than or equal to 0"));
 }
 
 TEST_F(DestinationRuleTest, ConnectionPoolRules) {
   parsePolicy("  connectionPool: {}\n");
-  parsePolicy("  connectionPool:\n    tcp: {maxConnections: -1}\n    http: {http1MaxPendingRequests: -1, "
-              "http2MaxRequests: -2, maxRequestsPerConnection: -3, maxRetries: -4}\n");
+  parsePolicy(
+      "  connectionPool:\n    tcp: {maxConnections: -1}\n    http: {http1MaxPendingRequests: -1, "
+      "http2MaxRequests: -2, maxRequestsPerConnection: -3, maxRetries: -4}\n");
   parsePolicy("  connectionPool:\n    http: {h2UpgradePolicy: UPGRADE, useClientProtocol: true}\n");
-  EXPECT_THAT(f.errors(),
-              ElementsAre("spec.trafficPolicy.connectionPool: connection pool must have at least one field",
-                          "spec.trafficPolicy.connectionPool.tcp.maxConnections: max connections must be non-negative",
-                          "spec.trafficPolicy.connectionPool.http.http1MaxPendingRequests: http1 max pending requests must be non-negative",
-                          "spec.trafficPolicy.connectionPool.http.http2MaxRequests: http2 max requests must be non-negative",
-                          "spec.trafficPolicy.connectionPool.http.maxRequestsPerConnection: max requests per connection must be non-negative",
-                          "spec.trafficPolicy.connectionPool.http.maxRetries: max retries must be non-negative",
-                          "spec.trafficPolicy.connectionPool.http.useClientProtocol: use client protocol must not be true when H2UpgradePolicy is UPGRADE"));
+  EXPECT_THAT(
+      f.errors(),
+      ElementsAre(
+          "spec.trafficPolicy.connectionPool: connection pool must have at least one field",
+          "spec.trafficPolicy.connectionPool.tcp.maxConnections: max connections must be "
+          "non-negative",
+          "spec.trafficPolicy.connectionPool.http.http1MaxPendingRequests: http1 max pending "
+          "requests must be non-negative",
+          "spec.trafficPolicy.connectionPool.http.http2MaxRequests: http2 max requests must be "
+          "non-negative",
+          "spec.trafficPolicy.connectionPool.http.maxRequestsPerConnection: max requests per "
+          "connection must be non-negative",
+          "spec.trafficPolicy.connectionPool.http.maxRetries: max retries must be non-negative",
+          "spec.trafficPolicy.connectionPool.http.useClientProtocol: use client protocol must not "
+          "be true when H2UpgradePolicy is UPGRADE"));
 }
 
 TEST_F(DestinationRuleTest, DeprecatedConsecutiveErrorsCountsAs5xx) {
   auto dr = parsePolicy("  outlierDetection: {consecutiveErrors: 2}\n");
-  EXPECT_THAT(f.all(), ElementsAre("warning: spec.trafficPolicy.outlierDetection.consecutiveErrors: "
-                                   "deprecated; use consecutive5xxErrors (treated as such)"));
+  EXPECT_THAT(f.all(),
+              ElementsAre("warning: spec.trafficPolicy.outlierDetection.consecutiveErrors: "
+                          "deprecated; use consecutive5xxErrors (treated as such)"));
   EXPECT_EQ(dr.trafficPolicy->outlierDetection->consecutive5xxErrors, 2u);
 }
 
 TEST_F(DestinationRuleTest, OutlierDetectionRules) {
-  parsePolicy("  outlierDetection: {maxEjectionPercent: 101, minHealthPercent: -1, "
-              "consecutiveLocalOriginFailures: 3}\n");
-  EXPECT_THAT(f.errors(),
-              ElementsAre("spec.trafficPolicy.outlierDetection.consecutiveLocalOriginFailures: outlier "
-                          "detection consecutive local origin failures is specified, but split external "
-                          "local origin errors is set to false",
-                          "spec.trafficPolicy.outlierDetection.maxEjectionPercent: percentage 101 is not in range 0..100",
-                          "spec.trafficPolicy.outlierDetection.minHealthPercent: percentage -1 is not in range 0..100"));
+  parsePolicy(
+      "  outlierDetection: {maxEjectionPercent: 101, minHealthPercent: -1, "
+      "consecutiveLocalOriginFailures: 3}\n");
+  EXPECT_THAT(
+      f.errors(),
+      ElementsAre("spec.trafficPolicy.outlierDetection.consecutiveLocalOriginFailures: outlier "
+                  "detection consecutive local origin failures is specified, but split external "
+                  "local origin errors is set to false",
+                  "spec.trafficPolicy.outlierDetection.maxEjectionPercent: percentage 101 is not "
+                  "in range 0..100",
+                  "spec.trafficPolicy.outlierDetection.minHealthPercent: percentage -1 is not in "
+                  "range 0..100"));
 }
 
 TEST_F(DestinationRuleTest, OutlierDetectionDefaults) {
@@ -225,8 +255,9 @@ TEST_F(DestinationRuleTest, MutualTlsNeedsCertificateAndKey) {
 
 TEST_F(DestinationRuleTest, IstioMutualWarns) {
   parsePolicy("  tls: {mode: ISTIO_MUTUAL}\n");
-  EXPECT_THAT(f.all(), ElementsAre("warning: spec.trafficPolicy.tls.mode: ISTIO_MUTUAL is mesh-only "
-                                   "(Istio-issued certificates); not supported by a standalone gateway"));
+  EXPECT_THAT(f.all(),
+              ElementsAre("warning: spec.trafficPolicy.tls.mode: ISTIO_MUTUAL is mesh-only "
+                          "(Istio-issued certificates); not supported by a standalone gateway"));
 }
 
 TEST_F(DestinationRuleTest, MeshOnlyFieldsWarn) {

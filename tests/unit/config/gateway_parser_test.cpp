@@ -76,7 +76,8 @@ TEST_F(GatewayTest, NeedsAtLeastOneServer) {
 
 TEST_F(GatewayTest, ServerNeedsHosts) {
   parse("servers:\n- port: {number: 80, name: http, protocol: HTTP}\n");
-  EXPECT_THAT(f.errors(), ElementsAre("spec.servers[0]: server config must contain at least one host"));
+  EXPECT_THAT(f.errors(),
+              ElementsAre("spec.servers[0]: server config must contain at least one host"));
 }
 
 TEST_F(GatewayTest, PortNamesMustBeUnique) {
@@ -106,16 +107,18 @@ servers:
 - port: {number: 70000, name: b, protocol: HTTP}
   hosts: [a.com]
 )");
-  EXPECT_THAT(f.errors(),
-              ElementsAre("spec.servers[0].port.number: port number 0 must be in the range 1..65535",
-                          "spec.servers[1].port.number: port number 70000 must be in the range "
-                          "1..65535"));
+  EXPECT_THAT(
+      f.errors(),
+      ElementsAre("spec.servers[0].port.number: port number 0 must be in the range 1..65535",
+                  "spec.servers[1].port.number: port number 70000 must be in the range "
+                  "1..65535"));
 }
 
 TEST_F(GatewayTest, PortNameRequired) {
   parse("servers:\n- port: {number: 80, protocol: HTTP}\n  hosts: [a.com]\n");
-  EXPECT_THAT(f.errors(),
-              ElementsAre("spec.servers[0].port: port name must be set: number:80 protocol:\"HTTP\""));
+  EXPECT_THAT(
+      f.errors(),
+      ElementsAre("spec.servers[0].port: port name must be set: number:80 protocol:\"HTTP\""));
 }
 
 TEST_F(GatewayTest, TargetPortRejectedAndDefaultEndpointWarned) {
@@ -125,9 +128,10 @@ servers:
   hosts: [a.com]
   defaultEndpoint: 127.0.0.1:8080
 )");
-  EXPECT_THAT(f.all(),
-              ElementsAre("spec.servers[0].port.targetPort: targetPort has no impact on Gateways",
-                          "warning: spec.servers[0].defaultEndpoint: not implemented by Istio, ignored"));
+  EXPECT_THAT(
+      f.all(),
+      ElementsAre("spec.servers[0].port.targetPort: targetPort has no impact on Gateways",
+                  "warning: spec.servers[0].defaultEndpoint: not implemented by Istio, ignored"));
 }
 
 TEST_F(GatewayTest, UnixBindNeedsPortZero) {
@@ -143,9 +147,10 @@ servers:
   bind: localhost
   hosts: [a.com]
 )");
-  EXPECT_THAT(f.errors(),
-              ElementsAre("spec.servers[0].port.number: port number must be 0 for unix domain socket: 80",
-                          "spec.servers[2].bind: \"localhost\" is not a valid IP address or unix:// path"));
+  EXPECT_THAT(
+      f.errors(),
+      ElementsAre("spec.servers[0].port.number: port number must be 0 for unix domain socket: 80",
+                  "spec.servers[2].bind: \"localhost\" is not a valid IP address or unix:// path"));
 }
 
 TEST_F(GatewayTest, HostNamespaceAndDomainRules) {
@@ -154,17 +159,19 @@ servers:
 - port: {number: 80, name: http, protocol: HTTP}
   hosts: ["bad_ns/a.com", "ns/*.example.com", "a..b", "foo.*.com", "ns/*"]
 )");
-  EXPECT_THAT(f.errors(),
-              ElementsAre("spec.servers[0].hosts[0]: invalid namespace value \"bad_ns\" in gateway",
-                          "spec.servers[0].hosts[2]: domain name \"a..b\" invalid (label \"\" invalid)",
-                          "spec.servers[0].hosts[3]: domain name \"foo.*.com\" invalid (label \"*\" "
-                          "invalid)"));
+  EXPECT_THAT(
+      f.errors(),
+      ElementsAre("spec.servers[0].hosts[0]: invalid namespace value \"bad_ns\" in gateway",
+                  "spec.servers[0].hosts[2]: domain name \"a..b\" invalid (label \"\" invalid)",
+                  "spec.servers[0].hosts[3]: domain name \"foo.*.com\" invalid (label \"*\" "
+                  "invalid)"));
 }
 
 TEST_F(GatewayTest, HttpsNeedsTls) {
   parse("servers:\n- port: {number: 443, name: https, protocol: HTTPS}\n  hosts: [a.com]\n");
-  EXPECT_THAT(f.errors(),
-              ElementsAre("spec.servers[0]: server must have TLS settings for HTTPS/TLS protocols"));
+  EXPECT_THAT(
+      f.errors(),
+      ElementsAre("spec.servers[0]: server must have TLS settings for HTTPS/TLS protocols"));
 }
 
 TEST_F(GatewayTest, PlainHttpMayOnlyRedirect) {
@@ -174,8 +181,10 @@ servers:
   hosts: [a.com]
   tls: {mode: SIMPLE, serverCertificate: /c, privateKey: /k}
 )");
-  EXPECT_THAT(f.errors(),
-              ElementsAre("spec.servers[0].tls: server cannot have TLS settings for plain text HTTP ports"));
+  EXPECT_THAT(
+      f.errors(),
+      ElementsAre(
+          "spec.servers[0].tls: server cannot have TLS settings for plain text HTTP ports"));
 }
 
 TEST_F(GatewayTest, TcpCannotHaveTls) {
@@ -188,16 +197,18 @@ servers:
   hosts: [a.com]
   tls: {httpsRedirect: true}
 )");
-  EXPECT_THAT(f.all(),
-              ElementsAre("spec.servers[0].tls: server cannot have TLS settings for non HTTPS/TLS ports",
-                          "warning: spec.servers[1].tls.httpsRedirect: tls.httpsRedirect should only "
-                          "be used with http servers"));
+  EXPECT_THAT(
+      f.all(),
+      ElementsAre("spec.servers[0].tls: server cannot have TLS settings for non HTTPS/TLS ports",
+                  "warning: spec.servers[1].tls.httpsRedirect: tls.httpsRedirect should only "
+                  "be used with http servers"));
 }
 
 TEST_F(GatewayTest, SimpleNeedsCertificateAndKey) {
   parseTls("HTTPS", "    mode: SIMPLE\n");
-  EXPECT_THAT(f.errors(), ElementsAre("spec.servers[0].tls: SIMPLE TLS requires a server certificate",
-                                      "spec.servers[0].tls: SIMPLE TLS requires a private key"));
+  EXPECT_THAT(f.errors(),
+              ElementsAre("spec.servers[0].tls: SIMPLE TLS requires a server certificate",
+                          "spec.servers[0].tls: SIMPLE TLS requires a private key"));
 }
 
 TEST_F(GatewayTest, CredentialNameIsACertificateSource) {
@@ -207,12 +218,14 @@ TEST_F(GatewayTest, CredentialNameIsACertificateSource) {
 
 TEST_F(GatewayTest, MutualNeedsClientCa) {
   parseTls("HTTPS", "    mode: MUTUAL\n    serverCertificate: /c\n    privateKey: /k\n");
-  EXPECT_THAT(f.errors(), ElementsAre("spec.servers[0].tls: MUTUAL TLS requires a client CA bundle"));
+  EXPECT_THAT(f.errors(),
+              ElementsAre("spec.servers[0].tls: MUTUAL TLS requires a client CA bundle"));
 }
 
 TEST_F(GatewayTest, OnlyOneCertificateSource) {
-  parseTls("HTTPS",
-           "    mode: SIMPLE\n    credentialName: a\n    serverCertificate: /c\n    privateKey: /k\n");
+  parseTls(
+      "HTTPS",
+      "    mode: SIMPLE\n    credentialName: a\n    serverCertificate: /c\n    privateKey: /k\n");
   EXPECT_THAT(f.errors(),
               ElementsAre("spec.servers[0].tls: only one of credential_name, credential_names, "
                           "server_certificate/private_key, tls_certificates should be specified"));
@@ -222,26 +235,30 @@ TEST_F(GatewayTest, CredentialNamesAndTlsCertificatesExclusive) {
   parseTls("HTTPS",
            "    mode: SIMPLE\n    credentialNames: [a]\n    tlsCertificates:\n"
            "    - {serverCertificate: /c, privateKey: /k}\n");
-  EXPECT_THAT(f.errors(),
-              ElementsAre("spec.servers[0].tls: only one of credential_name, credential_names, "
-                          "server_certificate/private_key, tls_certificates should be specified",
-                          "spec.servers[0].tls: only one of credentialNames or tlsCertificates can be set"));
+  EXPECT_THAT(
+      f.errors(),
+      ElementsAre(
+          "spec.servers[0].tls: only one of credential_name, credential_names, "
+          "server_certificate/private_key, tls_certificates should be specified",
+          "spec.servers[0].tls: only one of credentialNames or tlsCertificates can be set"));
 }
 
 TEST_F(GatewayTest, IstioMutualIsMeshOnlyAndTakesNoCertificates) {
   parseTls("HTTPS", "    mode: ISTIO_MUTUAL\n    serverCertificate: /c\n");
-  EXPECT_THAT(f.all(),
-              ElementsAre("warning: spec.servers[0].tls.mode: ISTIO_MUTUAL is mesh-only (Istio-issued "
-                          "certificates); not supported by a standalone gateway",
-                          "spec.servers[0].tls.serverCertificate: ISTIO_MUTUAL TLS cannot have "
-                          "associated server certificate"));
+  EXPECT_THAT(
+      f.all(),
+      ElementsAre("warning: spec.servers[0].tls.mode: ISTIO_MUTUAL is mesh-only (Istio-issued "
+                  "certificates); not supported by a standalone gateway",
+                  "spec.servers[0].tls.serverCertificate: ISTIO_MUTUAL TLS cannot have "
+                  "associated server certificate"));
 }
 
 TEST_F(GatewayTest, AutoPassthroughIsMeshOnly) {
   parseTls("TLS", "    mode: AUTO_PASSTHROUGH\n");
-  EXPECT_THAT(f.all(), ElementsAre("warning: spec.servers[0].tls.mode: AUTO_PASSTHROUGH is mesh-only "
-                                   "(east-west SNI routing to outbound_ clusters); not supported by a "
-                                   "standalone gateway"));
+  EXPECT_THAT(f.all(),
+              ElementsAre("warning: spec.servers[0].tls.mode: AUTO_PASSTHROUGH is mesh-only "
+                          "(east-west SNI routing to outbound_ clusters); not supported by a "
+                          "standalone gateway"));
 }
 
 TEST_F(GatewayTest, PassthroughIgnoresCertificates) {
@@ -251,28 +268,33 @@ TEST_F(GatewayTest, PassthroughIgnoresCertificates) {
 }
 
 TEST_F(GatewayTest, CrlNotWithSimple) {
-  parseTls("HTTPS", "    mode: SIMPLE\n    serverCertificate: /c\n    privateKey: /k\n    caCrl: /crl\n");
-  EXPECT_THAT(f.errors(), ElementsAre("spec.servers[0].tls.caCrl: CRL is not supported with SIMPLE TLS"));
+  parseTls("HTTPS",
+           "    mode: SIMPLE\n    serverCertificate: /c\n    privateKey: /k\n    caCrl: /crl\n");
+  EXPECT_THAT(f.errors(),
+              ElementsAre("spec.servers[0].tls.caCrl: CRL is not supported with SIMPLE TLS"));
 }
 
 TEST_F(GatewayTest, ProtocolVersionsAndCiphers) {
   parseTls("HTTPS",
            "    mode: SIMPLE\n    credentialName: c\n    minProtocolVersion: TLSV1_3\n"
            "    maxProtocolVersion: TLSV1_2\n");
-  EXPECT_THAT(f.errors(), ElementsAre("spec.servers[0].tls.maxProtocolVersion: maxProtocolVersion must "
-                                      "be greater than or equal to minProtocolVersion"));
+  EXPECT_THAT(f.errors(),
+              ElementsAre("spec.servers[0].tls.maxProtocolVersion: maxProtocolVersion must "
+                          "be greater than or equal to minProtocolVersion"));
 }
 
 TEST_F(GatewayTest, OldTlsVersionWarnsWithoutCipherSuites) {
   parseTls("HTTPS", "    mode: SIMPLE\n    credentialName: c\n    minProtocolVersion: TLSV1_0\n");
-  EXPECT_THAT(f.all(), ElementsAre("warning: spec.servers[0].tls.minProtocolVersion: TLS versions below "
-                                   "1.2 are insecure; set cipherSuites to allow them deliberately"));
+  EXPECT_THAT(f.all(),
+              ElementsAre("warning: spec.servers[0].tls.minProtocolVersion: TLS versions below "
+                          "1.2 are insecure; set cipherSuites to allow them deliberately"));
 }
 
 TEST_F(GatewayTest, BadAndDuplicateCipherSuitesAreIgnoredWithWarning) {
-  auto gw = parseTls("HTTPS",
-                     "    mode: SIMPLE\n    credentialName: c\n    cipherSuites: [ECDHE-RSA-AES256-GCM-SHA384, "
-                     "NOT-A-CIPHER, ECDHE-RSA-AES256-GCM-SHA384, TLS_AES_128_GCM_SHA256]\n");
+  auto gw = parseTls(
+      "HTTPS",
+      "    mode: SIMPLE\n    credentialName: c\n    cipherSuites: [ECDHE-RSA-AES256-GCM-SHA384, "
+      "NOT-A-CIPHER, ECDHE-RSA-AES256-GCM-SHA384, TLS_AES_128_GCM_SHA256]\n");
   EXPECT_THAT(f.all(),
               ElementsAre("warning: spec.servers[0].tls.cipherSuites[1]: unsupported cipher suite "
                           "\"NOT-A-CIPHER\", ignored",
@@ -283,8 +305,9 @@ TEST_F(GatewayTest, BadAndDuplicateCipherSuitesAreIgnoredWithWarning) {
 }
 
 TEST_F(GatewayTest, UnknownFieldsWarn) {
-  parse("servers:\n- port: {number: 80, name: http, protocol: HTTP}\n  hosts: [a.com]\n  "
-        "extra: 1\nfoo: bar\n");
+  parse(
+      "servers:\n- port: {number: 80, name: http, protocol: HTTP}\n  hosts: [a.com]\n  "
+      "extra: 1\nfoo: bar\n");
   EXPECT_THAT(f.all(), ElementsAre("warning: spec.servers[0].extra: unknown field, ignored",
                                    "warning: spec.foo: unknown field, ignored"));
 }

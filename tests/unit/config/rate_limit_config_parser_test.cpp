@@ -76,11 +76,14 @@ TEST_F(RateLimitConfigTest, TargetRefsAndLimitsRequired) {
 }
 
 TEST_F(RateLimitConfigTest, TargetRefRules) {
-  parse("targetRefs: [{kind: HTTPRoute, name: r}, {kind: Gateway}]\n"
-        "limits: [{name: a, requestsPerUnit: 1, unit: SECOND}]\n");
-  EXPECT_THAT(f.errors(),
-              ElementsAre("spec.targetRefs[0].kind: unsupported kind \"HTTPRoute\" (VirtualService, Gateway)",
-                          "spec.targetRefs[1].name: Required value"));
+  parse(
+      "targetRefs: [{kind: HTTPRoute, name: r}, {kind: Gateway}]\n"
+      "limits: [{name: a, requestsPerUnit: 1, unit: SECOND}]\n");
+  EXPECT_THAT(
+      f.errors(),
+      ElementsAre(
+          "spec.targetRefs[0].kind: unsupported kind \"HTTPRoute\" (VirtualService, Gateway)",
+          "spec.targetRefs[1].name: Required value"));
 }
 
 TEST_F(RateLimitConfigTest, LimitFieldsRequired) {
@@ -91,17 +94,20 @@ TEST_F(RateLimitConfigTest, LimitFieldsRequired) {
 
 TEST_F(RateLimitConfigTest, LimitValueRules) {
   parseLimit("{name: Bad_Name, requestsPerUnit: 0, unit: WEEK, burst: -1}\n");
-  EXPECT_THAT(f.errors(),
-              ElementsAre("spec.limits[0].name: invalid limit name \"Bad_Name\": must be a DNS-1123 "
-                          "label (lower-case letters, digits, '-')",
-                          "spec.limits[0].requestsPerUnit: requestsPerUnit must be at least 1",
-                          "spec.limits[0].unit: unsupported unit \"WEEK\" (SECOND, MINUTE, HOUR, DAY)",
-                          "spec.limits[0].burst: burst must not be negative"));
+  EXPECT_THAT(
+      f.errors(),
+      ElementsAre("spec.limits[0].name: invalid limit name \"Bad_Name\": must be a DNS-1123 "
+                  "label (lower-case letters, digits, '-')",
+                  "spec.limits[0].requestsPerUnit: requestsPerUnit must be at least 1",
+                  "spec.limits[0].unit: unsupported unit \"WEEK\" (SECOND, MINUTE, HOUR, DAY)",
+                  "spec.limits[0].burst: burst must not be negative"));
 }
 
 TEST_F(RateLimitConfigTest, LimitNamesUnique) {
-  parse("targetRefs: [{kind: Gateway, name: g}]\nlimits:\n"
-        "- {name: a, requestsPerUnit: 1, unit: SECOND}\n- {name: a, requestsPerUnit: 2, unit: MINUTE}\n");
+  parse(
+      "targetRefs: [{kind: Gateway, name: g}]\nlimits:\n"
+      "- {name: a, requestsPerUnit: 1, unit: SECOND}\n- {name: a, requestsPerUnit: 2, unit: "
+      "MINUTE}\n");
   EXPECT_THAT(f.errors(), ElementsAre("spec.limits[1].name: duplicate limit name \"a\""));
 }
 
@@ -109,27 +115,34 @@ TEST_F(RateLimitConfigTest, KeyIsExactlyOneOf) {
   parseLimit("{name: a, requestsPerUnit: 1, unit: DAY, key: {remoteAddress: {}, header: x-a}}\n");
   parseLimit("{name: a, requestsPerUnit: 1, unit: DAY, key: {}}\n");
   parseLimit("{name: a, requestsPerUnit: 1, unit: DAY, key: {header: \"bad header\"}}\n");
-  EXPECT_THAT(f.errors(),
-              ElementsAre("spec.limits[0].key: key must set exactly one of remoteAddress or header",
-                          "spec.limits[0].key: key must set exactly one of remoteAddress or header",
-                          "spec.limits[0].key.header: header name bad header is not a valid header name"));
+  EXPECT_THAT(
+      f.errors(),
+      ElementsAre("spec.limits[0].key: key must set exactly one of remoteAddress or header",
+                  "spec.limits[0].key: key must set exactly one of remoteAddress or header",
+                  "spec.limits[0].key.header: header name bad header is not a valid header name"));
 }
 
 TEST_F(RateLimitConfigTest, MatchUsesHttpMatchRequestValidation) {
   parseLimit("{name: a, requestsPerUnit: 1, unit: DAY, match: [{uri: {regex: \"\"}}]}\n");
   ASSERT_EQ(f.errors().size(), 1u);
-  EXPECT_EQ(f.errors()[0], "spec.limits[0].match[0].uri.regex: \"uri\": regex string match should not be empty");
+  EXPECT_EQ(f.errors()[0],
+            "spec.limits[0].match[0].uri.regex: \"uri\": regex string match should not be empty");
 }
 
 TEST_F(RateLimitConfigTest, RedisBackendRules) {
-  parse("targetRefs: [{kind: Gateway, name: g}]\nlimits: [{name: a, requestsPerUnit: 1, unit: SECOND}]\n"
-        "backend: {redis: {address: redis, failureMode: MAYBE}}\n");
-  parse("targetRefs: [{kind: Gateway, name: g}]\nlimits: [{name: a, requestsPerUnit: 1, unit: SECOND}]\n"
-        "backend: {redis: {timeout: 1s}}\n");
-  EXPECT_THAT(f.errors(),
-              ElementsAre("spec.backend.redis.address: invalid address \"redis\": expected host:port",
-                          "spec.backend.redis.failureMode: unsupported failureMode \"MAYBE\" (ALLOW, DENY)",
-                          "spec.backend.redis.address: Required value"));
+  parse(
+      "targetRefs: [{kind: Gateway, name: g}]\nlimits: [{name: a, requestsPerUnit: 1, unit: "
+      "SECOND}]\n"
+      "backend: {redis: {address: redis, failureMode: MAYBE}}\n");
+  parse(
+      "targetRefs: [{kind: Gateway, name: g}]\nlimits: [{name: a, requestsPerUnit: 1, unit: "
+      "SECOND}]\n"
+      "backend: {redis: {timeout: 1s}}\n");
+  EXPECT_THAT(
+      f.errors(),
+      ElementsAre("spec.backend.redis.address: invalid address \"redis\": expected host:port",
+                  "spec.backend.redis.failureMode: unsupported failureMode \"MAYBE\" (ALLOW, DENY)",
+                  "spec.backend.redis.address: Required value"));
 }
 
 }  // namespace

@@ -53,18 +53,22 @@ subjectAltNames: [spiffe://example/api]
 
 TEST_F(ServiceEntryTest, HostsRequired) {
   parse("resolution: DNS\n");
-  EXPECT_THAT(f.errors(), ElementsAre("spec.hosts: Required value: service entry must have at least one host"));
+  EXPECT_THAT(f.errors(),
+              ElementsAre("spec.hosts: Required value: service entry must have at least one host"));
 }
 
 TEST_F(ServiceEntryTest, BareWildcardHostRejected) {
   parse("hosts: [\"*\"]\nresolution: DNS\n");
-  EXPECT_THAT(f.errors(), ElementsAre("spec.hosts[0]: invalid host *: hostname cannot be wildcard"));
+  EXPECT_THAT(f.errors(),
+              ElementsAre("spec.hosts[0]: invalid host *: hostname cannot be wildcard"));
 }
 
 TEST_F(ServiceEntryTest, PartialWildcardWarnsAndBadLabelsFail) {
   parse("hosts: [\"*foo.com\", \"a_b.com\", \"*.ok.com\"]\nresolution: DNS\n");
-  EXPECT_THAT(f.all(), ElementsAre("warning: spec.hosts[0]: partial wildcard \"*foo.com\" not allowed",
-                                   "spec.hosts[1]: domain name \"a_b.com\" invalid (label \"a_b\" invalid)"));
+  EXPECT_THAT(
+      f.all(),
+      ElementsAre("warning: spec.hosts[0]: partial wildcard \"*foo.com\" not allowed",
+                  "spec.hosts[1]: domain name \"a_b.com\" invalid (label \"a_b\" invalid)"));
 }
 
 TEST_F(ServiceEntryTest, PortRules) {
@@ -80,46 +84,58 @@ ports:
 - {number: 3, name: Bad_Name}
 - {number: 4, name: e, protocol: SPDY}
 )");
-  EXPECT_THAT(f.errors(),
-              ElementsAre("spec.ports[1].name: Duplicate value: service entry port name \"a\" already defined",
-                          "spec.ports[2].number: service entry port 1 already defined (port number cannot be duplicated)",
-                          "spec.ports[3].number: port number 99999 must be in the range 1..65535",
-                          "spec.ports[4].targetPort: port number 99999 must be in the range 1..65535",
-                          "spec.ports[5].name: invalid port name: Bad_Name",
-                          "spec.ports[6].protocol: unsupported protocol: SPDY"));
+  EXPECT_THAT(
+      f.errors(),
+      ElementsAre(
+          "spec.ports[1].name: Duplicate value: service entry port name \"a\" already defined",
+          "spec.ports[2].number: service entry port 1 already defined (port number cannot be "
+          "duplicated)",
+          "spec.ports[3].number: port number 99999 must be in the range 1..65535",
+          "spec.ports[4].targetPort: port number 99999 must be in the range 1..65535",
+          "spec.ports[5].name: invalid port name: Bad_Name",
+          "spec.ports[6].protocol: unsupported protocol: SPDY"));
 }
 
 TEST_F(ServiceEntryTest, UnknownResolution) {
   parse("hosts: [a.com]\nresolution: MAGIC\n");
-  EXPECT_THAT(f.errors(), ElementsAre("spec.resolution: unsupported resolution \"MAGIC\" (NONE, STATIC, "
-                                      "DNS, DNS_ROUND_ROBIN, DYNAMIC_DNS)"));
+  EXPECT_THAT(f.errors(),
+              ElementsAre("spec.resolution: unsupported resolution \"MAGIC\" (NONE, STATIC, "
+                          "DNS, DNS_ROUND_ROBIN, DYNAMIC_DNS)"));
 }
 
 TEST_F(ServiceEntryTest, NoneWithEndpointsRejectedAndNoneAloneWarned) {
   parse("hosts: [a.com]\nresolution: NONE\nendpoints: [{address: 1.2.3.4}]\n");
   parse("hosts: [a.com]\n");
-  EXPECT_THAT(f.all(),
-              ElementsAre("spec.endpoints: no endpoints should be provided for resolution type none",
-                          "warning: spec.hosts: resolution NONE forwards to the original destination IP, "
-                          "which an ingress gateway does not have; requests routed here fail"));
+  EXPECT_THAT(
+      f.all(),
+      ElementsAre("spec.endpoints: no endpoints should be provided for resolution type none",
+                  "warning: spec.hosts: resolution NONE forwards to the original destination IP, "
+                  "which an ingress gateway does not have; requests routed here fail"));
 }
 
 TEST_F(ServiceEntryTest, StaticEndpointsMustBeIps) {
-  parse("hosts: [a.com]\nresolution: STATIC\nendpoints: [{address: 1.2.3.4}, {address: \"::1\"}, "
-        "{address: a.example.com}, {address: \"unix:///sock\"}]\n");
-  EXPECT_THAT(f.errors(), ElementsAre("spec.endpoints[2].address: endpoint address \"a.example.com\" is "
-                                      "not a valid IP address"));
+  parse(
+      "hosts: [a.com]\nresolution: STATIC\nendpoints: [{address: 1.2.3.4}, {address: \"::1\"}, "
+      "{address: a.example.com}, {address: \"unix:///sock\"}]\n");
+  EXPECT_THAT(f.errors(),
+              ElementsAre("spec.endpoints[2].address: endpoint address \"a.example.com\" is "
+                          "not a valid IP address"));
 }
 
 TEST_F(ServiceEntryTest, DnsEndpointsMustBeFqdns) {
-  parse("hosts: [a.com]\nresolution: DNS\nendpoints: [{address: \"*.example.com\"}, {address: b.example.com}]\n");
-  EXPECT_THAT(f.errors(), ElementsAre("spec.endpoints[0].address: domain name \"*.example.com\" invalid "
-                                      "(label \"*\" invalid)"));
+  parse(
+      "hosts: [a.com]\nresolution: DNS\nendpoints: [{address: \"*.example.com\"}, {address: "
+      "b.example.com}]\n");
+  EXPECT_THAT(f.errors(),
+              ElementsAre("spec.endpoints[0].address: domain name \"*.example.com\" invalid "
+                          "(label \"*\" invalid)"));
 }
 
 TEST_F(ServiceEntryTest, DnsRoundRobinAllowsOneEndpoint) {
-  parse("hosts: [a.com]\nresolution: DNS_ROUND_ROBIN\nendpoints: [{address: a.example.com}, {address: "
-        "b.example.com}]\n");
+  parse(
+      "hosts: [a.com]\nresolution: DNS_ROUND_ROBIN\nendpoints: [{address: a.example.com}, "
+      "{address: "
+      "b.example.com}]\n");
   EXPECT_THAT(f.errors(), ElementsAre("spec.endpoints: there must only be 0 or 1 endpoint for "
                                       "resolution mode DNS_ROUND_ROBIN"));
 }
@@ -127,38 +143,50 @@ TEST_F(ServiceEntryTest, DnsRoundRobinAllowsOneEndpoint) {
 TEST_F(ServiceEntryTest, CidrOnlyForNoneOrStatic) {
   parse("hosts: [a.com]\naddresses: [1.2.3.4/16]\nresolution: DNS\n");
   parse("hosts: [a.com]\naddresses: [1.2.3.4/16, not-an-ip]\nresolution: STATIC\n");
-  EXPECT_THAT(f.errors(),
-              ElementsAre("spec.addresses[0]: CIDR addresses are allowed only for NONE/STATIC resolution types",
-                          "spec.addresses[1]: invalid address \"not-an-ip\": must be an IP address or CIDR block"));
+  EXPECT_THAT(
+      f.errors(),
+      ElementsAre(
+          "spec.addresses[0]: CIDR addresses are allowed only for NONE/STATIC resolution types",
+          "spec.addresses[1]: invalid address \"not-an-ip\": must be an IP address or CIDR block"));
 }
 
 TEST_F(ServiceEntryTest, EndpointPortsMustBeDefined) {
-  parse("hosts: [a.com]\nresolution: STATIC\nports: [{number: 80, name: http}]\n"
-        "endpoints: [{address: 1.2.3.4, ports: {http: 8080, grpc: 9090}}]\n");
-  EXPECT_THAT(f.errors(), ElementsAre("spec.endpoints[0].ports.grpc: endpoint port grpc is not defined "
-                                      "by the service entry"));
+  parse(
+      "hosts: [a.com]\nresolution: STATIC\nports: [{number: 80, name: http}]\n"
+      "endpoints: [{address: 1.2.3.4, ports: {http: 8080, grpc: 9090}}]\n");
+  EXPECT_THAT(f.errors(),
+              ElementsAre("spec.endpoints[0].ports.grpc: endpoint port grpc is not defined "
+                          "by the service entry"));
 }
 
 TEST_F(ServiceEntryTest, WorkloadSelectorRules) {
   parse("hosts: [a.com]\nresolution: STATIC\nworkloadSelector: {labels: {app: \"*\"}}\n");
-  parse("hosts: [a.com]\nresolution: STATIC\nworkloadSelector: {}\nendpoints: [{address: 1.2.3.4}]\n");
+  parse(
+      "hosts: [a.com]\nresolution: STATIC\nworkloadSelector: {}\nendpoints: [{address: "
+      "1.2.3.4}]\n");
   EXPECT_THAT(f.errors(),
               ElementsAre("spec.workloadSelector.labels.app: wildcard is not supported in selector",
                           "spec.endpoints: only one of WorkloadSelector or Endpoints can be set"));
 }
 
 TEST_F(ServiceEntryTest, MultipleHostsWithTcpPorts) {
-  parse("hosts: [a.com, b.com]\nresolution: DNS\nports: [{number: 3306, name: tcp, protocol: TCP}]\n");
-  EXPECT_THAT(f.errors(), ElementsAre("spec.hosts: multiple hosts provided with non-HTTP, non-TLS ports"));
+  parse(
+      "hosts: [a.com, b.com]\nresolution: DNS\nports: [{number: 3306, name: tcp, protocol: "
+      "TCP}]\n");
+  EXPECT_THAT(f.errors(),
+              ElementsAre("spec.hosts: multiple hosts provided with non-HTTP, non-TLS ports"));
 }
 
 TEST_F(ServiceEntryTest, MeshOnlyFieldsWarn) {
-  parse("hosts: [a.com]\nresolution: STATIC\nexportTo: [\".\"]\n"
-        "endpoints: [{address: 1.2.3.4, network: n1, serviceAccount: sa}]\n");
-  EXPECT_THAT(f.all(),
-              ElementsAre("warning: spec.endpoints[0].network: mesh-only (multi-network), ignored",
-                          "warning: spec.endpoints[0].serviceAccount: mesh-only (workload identity), ignored",
-                          "warning: spec.exportTo: mesh-only (namespace visibility), ignored"));
+  parse(
+      "hosts: [a.com]\nresolution: STATIC\nexportTo: [\".\"]\n"
+      "endpoints: [{address: 1.2.3.4, network: n1, serviceAccount: sa}]\n");
+  EXPECT_THAT(
+      f.all(),
+      ElementsAre(
+          "warning: spec.endpoints[0].network: mesh-only (multi-network), ignored",
+          "warning: spec.endpoints[0].serviceAccount: mesh-only (workload identity), ignored",
+          "warning: spec.exportTo: mesh-only (namespace visibility), ignored"));
 }
 
 }  // namespace

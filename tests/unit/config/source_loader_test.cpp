@@ -11,9 +11,9 @@ namespace portico::config {
 namespace {
 
 namespace fs = std::filesystem;
+using portico::testing::TempDir;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
-using portico::testing::TempDir;
 
 const char* kDoc = "kind: X\n";
 
@@ -146,8 +146,8 @@ TEST(SourceLoaderTest, NonMappingDocumentIsAnError) {
   auto p = dir.write("scalar.yaml", "just text\n---\n- a\n");
   Diagnostics diags;
   EXPECT_THAT(readDocuments(p.string(), diags), IsEmpty());
-  EXPECT_EQ(diags.format(), p.string() + ":1:1: expected a resource (a YAML mapping)\n" + p.string() +
-                                ":3:1: expected a resource (a YAML mapping)\n");
+  EXPECT_EQ(diags.format(), p.string() + ":1:1: expected a resource (a YAML mapping)\n" +
+                                p.string() + ":3:1: expected a resource (a YAML mapping)\n");
 }
 
 }  // namespace
