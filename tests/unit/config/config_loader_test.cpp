@@ -236,5 +236,44 @@ TEST(ConfigLoaderTest, ListItemsAreResources) {
   EXPECT_EQ(set.serviceEntries[1].meta.mark.line, 8);
 }
 
+// Every field of every kind given the wrong shape: each becomes a diagnostic, none a crash.
+TEST(ConfigLoaderTest, WrongShapesAreDiagnosticsNotCrashes) {
+  TempDir dir;
+  std::string docs;
+  const char* kinds[][2] = {{"Gateway", "networking.istio.io/v1"},
+                            {"VirtualService", "networking.istio.io/v1"},
+                            {"DestinationRule", "networking.istio.io/v1"},
+                            {"ServiceEntry", "networking.istio.io/v1"},
+                            {"RateLimitConfig", "portico.dev/v1alpha1"}};
+  const char* specs[] = {
+      "[1, 2]",
+      "scalar",
+      "{servers: x, hosts: {a: b}, http: 3, host: [1], subsets: {a: 1}, ports: 7, endpoints: x, "
+      "targetRefs: {}, limits: 1, trafficPolicy: [1], selector: [1], gateways: {a: 1}}",
+      "{servers: [1, [2], {port: [1], hosts: [[1]], tls: [1]}], http: [1, {match: 1, route: 2}], "
+      "subsets: [1, {name: [1], labels: [1]}], ports: [1, {number: {a: 1}, name: [1]}], "
+      "endpoints: [1, {address: [1], ports: [1]}], targetRefs: [1, {kind: [1]}], "
+      "limits: [1, {name: {}, key: [1], match: 1, requestsPerUnit: x}], "
+      "trafficPolicy: {loadBalancer: 1, connectionPool: {tcp: 1, http: [1]}, "
+      "outlierDetection: {interval: [1]}, portLevelSettings: [1, {port: 1}]}, "
+      "backend: {redis: {address: \":\"}}}",
+  };
+  int n = 0;
+  for (const auto& kind : kinds) {
+    for (const char* spec : specs) {
+      docs += std::string("---\napiVersion: ") + kind[1] + "\nkind: " + kind[0] +
+              "\nmetadata: {name: n" + std::to_string(n++) + "}\nspec: " + spec + "\n";
+    }
+  }
+  docs += "---\nkind: [1]\n---\nkind: Gateway\napiVersion: networking.istio.io/v1\nmetadata: x\n";
+  docs += "---\nkind: ServiceEntry\napiVersion: networking.istio.io/v1\nmetadata: {name: [1]}\n";
+  auto p = dir.write("shapes.yaml", docs);
+  ConfigSet set = loadConfig({p.string()});
+  EXPECT_TRUE(set.diagnostics.hasErrors());
+  for (const auto& d : set.diagnostics.items()) {
+    EXPECT_EQ(d.message.find("internal error"), std::string::npos) << d.format();
+  }
+}
+
 }  // namespace
 }  // namespace portico::config
