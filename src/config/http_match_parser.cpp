@@ -4,8 +4,6 @@
 #include <array>
 #include <cctype>
 
-#include <re2/re2.h>
-
 #include "istio_rules.h"
 #include "portico/config/resource_parsers.h"
 
@@ -15,23 +13,13 @@ using istio_rules::goQuote;
 
 namespace {
 
-constexpr std::size_t kMaxRegexLength = 1024;
-constexpr std::string_view kRe2Hint =
-    "; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)";
-
+// Istio validateStringMatchRegexp: not empty, then validateStringRegexp.
 void checkRegex(const NodeReader& node, const std::string& where, const std::string& regex) {
   if (regex.empty()) {
     node.errorAt("regex", goQuote(where) + ": regex string match should not be empty");
     return;
   }
-  if (regex.size() > kMaxRegexLength) {
-    node.errorAt("regex", goQuote(where) + ": regex is too large, max length allowed is 1024");
-    return;
-  }
-  RE2 re(regex, RE2::Quiet);
-  if (!re.ok()) {
-    node.errorAt("regex", goQuote(regex) + ": invalid RE2: " + re.error() + std::string(kRe2Hint));
-  }
+  istio_rules::checkRegexSyntax(node, "regex", where, regex);
 }
 
 std::string lower(std::string s) {
@@ -42,7 +30,7 @@ std::string lower(std::string s) {
 
 bool isPseudoHeader(std::string_view name) {
   static constexpr std::array<std::string_view, 5> kPseudo = {":method", ":scheme", ":authority",
-                                                               ":path", ":status"};
+                                                              ":path", ":status"};
   return std::find(kPseudo.begin(), kPseudo.end(), name) != kPseudo.end();
 }
 
@@ -60,8 +48,9 @@ void parseHeaderMatches(NodeReader& match, std::string_view key, bool negated,
     }
     if (name.rfind("@request.auth.claims", 0) == 0) {
       // Dropping the condition would widen the route, so refuse rather than ignore.
-      value.error("JWT claim matching (@request.auth.claims) needs RequestAuthentication, which "
-                  "Portico does not implement");
+      value.error(
+          "JWT claim matching (@request.auth.claims) needs RequestAuthentication, which "
+          "Portico does not implement");
       continue;
     }
     if (!isPseudoHeader(name) && !istio_rules::isHeaderToken(name)) {
@@ -155,13 +144,14 @@ void parseHttpMatchRequest(NodeReader& node, HttpMatchRequest& out) {
       value.error("query parameter match " + name + " cannot be null");
       continue;
     }
-    if (auto sm = parseStringMatch(value, false)) out.queryParams.emplace_back(name, std::move(*sm));
+    if (auto sm = parseStringMatch(value, false))
+      out.queryParams.emplace_back(name, std::move(*sm));
   }
   out.ignoreUriCase = node.boolean("ignoreUriCase").value_or(false);
   if (auto port = node.integer("port", 0, 4294967295LL)) {
     if (*port > 65535) {
-      node.errorAt("port", "port number " + std::to_string(*port) +
-                               " must be in the range 1..65535");
+      node.errorAt("port",
+                   "port number " + std::to_string(*port) + " must be in the range 1..65535");
     } else {
       out.port = static_cast<uint32_t>(*port);
     }

@@ -1,13 +1,14 @@
 #include "istio_rules.h"
 
-#include <charconv>
-#include <cmath>
-#include <cstdio>
-#include <vector>
+#include <re2/re2.h>
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/network_v4.hpp>
 #include <boost/asio/ip/network_v6.hpp>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <vector>
 
 namespace portico::config::istio_rules {
 
@@ -15,11 +16,21 @@ std::string goQuote(std::string_view s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           char buf[8];
@@ -167,8 +178,16 @@ std::string checkHeaderValue(std::string_view value) {
     }
   }
   // Port of Istio's validateHeaderValue (itself Envoy's header_parser.cc state machine).
-  enum class State { kLiteral, kVarName, kExpectArray, kExpectString, kString,
-                     kExpectDelimOrEnd, kExpectArgsEnd, kExpectVarEnd };
+  enum class State {
+    kLiteral,
+    kVarName,
+    kExpectArray,
+    kExpectString,
+    kString,
+    kExpectDelimOrEnd,
+    kExpectArgsEnd,
+    kExpectVarEnd
+  };
   const std::string prefix = "header value configuration: invalid header configuration. ";
   State state = State::kLiteral;
   auto space = [](char c) { return c == ' '; };
@@ -186,21 +205,30 @@ std::string checkHeaderValue(std::string_view value) {
         state = State::kVarName;
         break;
       case State::kVarName:
-        if (ch == '%') state = State::kLiteral;
-        else if (ch == '(') state = State::kExpectArray;
+        if (ch == '%')
+          state = State::kLiteral;
+        else if (ch == '(')
+          state = State::kExpectArray;
         break;
       case State::kExpectArray:
-        if (ch == '[') state = State::kExpectString;
-        else if (!space(ch)) state = State::kString;
+        if (ch == '[')
+          state = State::kExpectString;
+        else if (!space(ch))
+          state = State::kString;
         break;
       case State::kExpectDelimOrEnd:
-        if (ch == ',') state = State::kExpectString;
-        else if (ch == ']') state = State::kExpectArgsEnd;
-        else if (!space(ch)) return prefix + "Expecting ',', ']', or whitespace";
+        if (ch == ',')
+          state = State::kExpectString;
+        else if (ch == ']')
+          state = State::kExpectArgsEnd;
+        else if (!space(ch))
+          return prefix + "Expecting ',', ']', or whitespace";
         break;
       case State::kExpectString:
-        if (ch == '"') state = State::kString;
-        else if (!space(ch)) return prefix + "Expecting '\"'";
+        if (ch == '"')
+          state = State::kString;
+        else if (!space(ch))
+          return prefix + "Expecting '\"'";
         break;
       case State::kString:
         if (ch == '\\') {
@@ -213,13 +241,16 @@ std::string checkHeaderValue(std::string_view value) {
         }
         break;
       case State::kExpectArgsEnd:
-        if (ch == ')') state = State::kExpectVarEnd;
+        if (ch == ')')
+          state = State::kExpectVarEnd;
         else if (!space(ch))
           return prefix + "Expecting ')' or whitespace after '{}', but found '{}'";
         break;
       case State::kExpectVarEnd:
-        if (ch == '%') state = State::kLiteral;
-        else if (!space(ch)) return prefix + "Expecting '%' or whitespace after";
+        if (ch == '%')
+          state = State::kLiteral;
+        else if (!space(ch))
+          return prefix + "Expecting '%' or whitespace after";
         break;
     }
   }
@@ -241,6 +272,23 @@ std::string checkIpSubnet(std::string_view subnet) {
     return ec ? goQuote(subnet) + " is not a valid CIDR range" : "";
   }
   return isIpAddress(s) ? "" : goQuote(subnet) + " is not a valid IP";
+}
+
+bool checkRegexSyntax(const NodeReader& node, std::string_view key, std::string_view where,
+                      const std::string& regex) {
+  // Envoy bounds RE2 program size; Istio approximates that by the pattern's length.
+  if (regex.size() > 1024) {
+    node.errorAt(key, goQuote(where) + ": regex is too large, max length allowed is 1024");
+    return false;
+  }
+  RE2 re(regex, RE2::Quiet);
+  if (!re.ok()) {
+    node.errorAt(key, goQuote(regex) + ": invalid RE2: " + re.error() +
+                          "; Istio uses RE2 style regex-based match "
+                          "(https://github.com/google/re2/wiki/Syntax)");
+    return false;
+  }
+  return true;
 }
 
 void checkGatewayReference(const NodeReader& at, const std::string& ref) {

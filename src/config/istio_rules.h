@@ -32,6 +32,12 @@ std::string checkHeaderValue(std::string_view value);
 // agent.ValidateIPSubnet: a CIDR range or a plain IP address.
 std::string checkIpSubnet(std::string_view subnet);
 
+// Istio validateStringRegexp: at most 1024 characters and valid RE2. Reports at `key` of
+// `node`: `"<where>": regex is too large...` or `"<regex>": invalid RE2: <error>; Istio uses...`.
+// Returns whether the regex is usable.
+bool checkRegexSyntax(const NodeReader& node, std::string_view key, std::string_view where,
+                      const std::string& regex);
+
 // Istio validateGatewayNames for one reference; reports on `at`.
 void checkGatewayReference(const NodeReader& at, const std::string& ref);
 // "name" -> "<ns>/name"; "mesh" stays; legacy "name.ns[.svc.cluster.local]" -> "ns/name".
@@ -41,7 +47,8 @@ std::string normaliseGatewayReference(const std::string& ref, const std::string&
 bool hostsOverlap(std::string_view a, std::string_view b);
 bool hostSubsetOf(std::string_view sub, std::string_view of);
 
-// "spec.http[0].match[0].headers.x-a" -> "x-a"; "spec.corsPolicy.allowOrigins[2]" -> "allowOrigins".
+// "spec.http[0].match[0].headers.x-a" -> "x-a"; "spec.corsPolicy.allowOrigins[2]" ->
+// "allowOrigins".
 std::string lastPathSegment(const std::string& path);
 
 }  // namespace portico::config::istio_rules

@@ -1,6 +1,7 @@
 // VirtualService spec: hosts, gateways, http/tls/tcp routes, with Istio's ValidateVirtualService
 // rules (pkg/config/validation/validation.go) and their message text. The http[] rules are in
 // http_route_parser.cpp, header operations in header_operations_parser.cpp.
+#include <algorithm>
 #include <limits>
 #include <map>
 
@@ -21,8 +22,10 @@ Destination parseDestination(NodeReader& node) {
   if (out.host == "*") {
     node.errorAt("host", "invalid destination host *");
   } else if (auto err = istio_rules::checkWildcardDomain(out.host); !err.empty()) {
-    if (node.has("host")) node.errorAt("host", err);
-    else node.error(err);
+    if (node.has("host"))
+      node.errorAt("host", err);
+    else
+      node.error(err);
   }
   if (auto subset = node.string("subset")) {
     out.subset = *subset;
@@ -54,8 +57,7 @@ struct VsInfo {
   bool appliesToGateway = false;
 };
 
-void parseL4Match(NodeReader& m, bool tls, const VsInfo& vs, const std::string& ns,
-                  L4Match& out) {
+void parseL4Match(NodeReader& m, bool tls, const VsInfo& vs, const std::string& ns, L4Match& out) {
   out.mark = m.mark();
   if (tls) {
     out.sniHosts = m.stringList("sniHosts");
@@ -160,12 +162,66 @@ void parseL4Route(NodeReader& node, bool tls, const VsInfo& vs, const std::strin
   node.finish();
 }
 
-// Istio's analyzeUnreachableHTTPRules (warnings only), minus the prefix-overlap heuristics.
+// Istio's OverlappingMatchValidationForHTTPRoute: a prefix match reduced to comparable strings.
+struct PrefixMatch {
+  std::size_t rule = 0;
+  std::string routeStr;
+  std::string matchStr;
+  std::string prefix;
+  uint32_t port = 0;
+  std::string method;
+  std::string authority;
+  std::map<std::string, std::string> headers;
+  std::map<std::string, std::string> queryParams;
+  std::map<std::string, std::string> withoutHeaders;
+};
+
+std::string exactOrPrefix(const std::optional<StringMatch>& m) {
+  if (!m || m->value.empty()) return "";
+  if (m->kind == StringMatch::Kind::kExact) return "exact:" + m->value;
+  if (m->kind == StringMatch::Kind::kPrefix) return "prefix:" + m->value;
+  return "";
+}
+
+std::map<std::string, std::string> exactOrPrefix(
+    const std::vector<std::pair<std::string, StringMatch>>& in) {
+  std::map<std::string, std::string> out;
+  for (const auto& [name, m] : in) out[name] = exactOrPrefix(std::optional<StringMatch>(m));
+  return out;
+}
+
+bool startsWith(const std::string& s, const std::string& prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+// Istio's coveredValidation, including its quirks (method defaults to "exact:GET"; a value
+// covers another when it starts with it).
+bool covers(const PrefixMatch& a, const PrefixMatch& b) {
+  if (!startsWith(b.prefix, a.prefix) || a.port != b.port) return false;
+  if (a.method != b.method && !startsWith(a.method, b.method)) return false;
+  if (a.authority != b.authority && !startsWith(a.authority, b.authority)) return false;
+  using Field = std::map<std::string, std::string> PrefixMatch::*;
+  for (Field field :
+       {&PrefixMatch::headers, &PrefixMatch::queryParams, &PrefixMatch::withoutHeaders}) {
+    const auto& ma = a.*field;
+    const auto& mb = b.*field;
+    if (ma.size() != mb.size()) return false;
+    for (const auto& [key, value] : ma) {
+      auto it = mb.find(key);
+      if (it == mb.end()) return false;
+      if (value != it->second && !startsWith(value, it->second)) return false;
+    }
+  }
+  return true;
+}
+
+// Istio's analyzeUnreachableHTTPRules (warnings only).
 void warnUnreachableRules(std::vector<NodeReader>& rules, const std::vector<HttpRoute>& http) {
   auto routeName = [&](std::size_t i) {
     return !http[i].name.empty() ? goQuote(http[i].name) : "#" + std::to_string(i);
   };
   std::map<std::string, std::size_t> seen;
+  std::vector<PrefixMatch> prefixMatches;
   bool catchAllSeen = false;
   for (std::size_t i = 0; i < rules.size() && i < http.size(); ++i) {
     auto& rule = rules[i];
@@ -196,14 +252,45 @@ void warnUnreachableRules(std::vector<NodeReader>& rules, const std::vector<Http
       auto [it, inserted] = seen.emplace(key, i);
       if (!inserted) {
         rule.warning("virtualService rule " + routeName(i) + " match " + matchName +
-                     " is not used (duplicate/overlapping match in rule " +
-                     routeName(it->second) + ")");
+                     " is not used (duplicate/overlapping match in rule " + routeName(it->second) +
+                     ")");
         ++duplicates;
+        continue;
       }
+      // The model drops matches with errors; then the config is rejected anyway.
+      if (http[i].match.size() != matches.size()) continue;
+      const HttpMatchRequest& match = http[i].match[m];
+      if (!match.uri || match.uri->kind != StringMatch::Kind::kPrefix || match.uri->value.empty()) {
+        continue;
+      }
+      PrefixMatch pm;
+      pm.rule = i;
+      pm.routeStr = routeName(i);
+      pm.matchStr = matchName;
+      pm.prefix = match.uri->value;
+      pm.port = match.port;
+      pm.method = exactOrPrefix(match.method);
+      if (pm.method.empty()) pm.method = "exact:GET";
+      pm.authority = exactOrPrefix(match.authority);
+      pm.headers = exactOrPrefix(match.headers);
+      pm.queryParams = exactOrPrefix(match.queryParams);
+      pm.withoutHeaders = exactOrPrefix(match.withoutHeaders);
+      prefixMatches.push_back(std::move(pm));
     }
     if (duplicates == matches.size()) {
       rule.warning("virtualService rule " + routeName(i) +
                    " not used (all matches used by prior rules)");
+    }
+  }
+  for (std::size_t a = 0; a < prefixMatches.size(); ++a) {
+    for (std::size_t b = a + 1; b < prefixMatches.size(); ++b) {
+      const auto& pa = prefixMatches[a];
+      const auto& pb = prefixMatches[b];
+      if (pa.prefix == pb.prefix || !covers(pa, pb)) continue;
+      rules[pb.rule].warning("virtualService rule " + pb.routeStr + " match " + pb.matchStr +
+                             " of prefix " + pb.prefix +
+                             " is not used (duplicate/overlapping match in rule " + pa.matchStr +
+                             " of prefix " + pa.prefix + " on " + pa.routeStr + ")");
     }
   }
 }
@@ -251,15 +338,18 @@ void parseVirtualServiceSpec(NodeReader& spec, VirtualService& out) {
     if (spec.has("tcp")) {
       spec.errorAt("tcp", "delegate virtual service must have no tcp route specified");
     }
-    spec.warning("no hosts: this is an Istio delegate VirtualService; delegation is not "
-                 "implemented, so it will not be served");
+    spec.warning(
+        "no hosts: this is an Istio delegate VirtualService; delegation is not "
+        "implemented, so it will not be served");
   } else if (rawGateways.empty()) {
-    spec.warning("no gateways: binds only to the mesh, not to this gateway; this VirtualService "
-                 "will not be served (add spec.gateways)");
+    spec.warning(
+        "no gateways: binds only to the mesh, not to this gateway; this VirtualService "
+        "will not be served (add spec.gateways)");
   } else if (std::all_of(rawGateways.begin(), rawGateways.end(),
                          [](const std::string& g) { return g == "mesh"; })) {
-    spec.warningAt("gateways", "bound only to the mesh, not to this gateway; this "
-                               "VirtualService will not be served");
+    spec.warningAt("gateways",
+                   "bound only to the mesh, not to this gateway; this "
+                   "VirtualService will not be served");
   }
 
   // Hosts: validity, `*` on the mesh, overlaps.

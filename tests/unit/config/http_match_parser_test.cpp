@@ -73,7 +73,8 @@ statPrefix: api
 
 TEST(HttpMatchParserTest, SnakeCaseKeys) {
   MatchFixture f;
-  auto m = f.parse("ignore_uri_case: true\nwithout_headers: {x-a: {prefix: b}}\nquery_params: {a: {}}\n");
+  auto m = f.parse(
+      "ignore_uri_case: true\nwithout_headers: {x-a: {prefix: b}}\nquery_params: {a: {}}\n");
   EXPECT_EQ(f.diags.items().size(), 0u) << f.diags.format();
   EXPECT_TRUE(m.ignoreUriCase);
   EXPECT_EQ(m.withoutHeaders.size(), 1u);
