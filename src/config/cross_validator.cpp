@@ -92,8 +92,15 @@ class CrossValidator {
 
   void checkVirtualService(const VirtualService& vs) {
     ResourceContext context(vs.meta.file, vs.meta.displayName(), set_.diagnostics);
+    // The model keeps no marks for gateway names; the loaded document has them.
+    YAML::Node gatewayNodes;
+    if (vs.meta.source.IsMap() && vs.meta.source["spec"].IsMap()) {
+      gatewayNodes = vs.meta.source["spec"]["gateways"];
+    }
     for (std::size_t i = 0; i < vs.gateways.size(); ++i) {
-      checkGatewayRef(context, vs.gateways[i], vs.meta.ns, vs.meta.mark,
+      Mark mark = vs.meta.mark;
+      if (gatewayNodes.IsSequence() && i < gatewayNodes.size()) mark = markOf(gatewayNodes[i]);
+      checkGatewayRef(context, vs.gateways[i], vs.meta.ns, mark,
                       "spec.gateways[" + std::to_string(i) + "]");
     }
     for (const auto& route : vs.http) {

@@ -275,5 +275,43 @@ TEST(ConfigLoaderTest, WrongShapesAreDiagnosticsNotCrashes) {
   }
 }
 
+TEST(ConfigLoaderTest, CrossValidationRunsAfterLoading) {
+  TempDir dir;
+  auto p = dir.write("c.yaml", std::string(kGateway) + R"(---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs}
+spec:
+  hosts: ["*"]
+  gateways:
+  - gw
+  - missing
+  http:
+  - route:
+    - destination: {host: reviews, subset: v9}
+---
+apiVersion: networking.istio.io/v1alpha3
+kind: RateLimitConfig
+metadata: {name: rl}
+spec:
+  targetRefs:
+  - {kind: VirtualService, name: x}
+  limits: [{name: all, requestsPerUnit: 1, unit: SECOND}]
+)");
+  ConfigSet set = loadConfig({p.string()});
+  EXPECT_EQ(set.diagnostics.format(),
+            p.string() +
+                ":27:5: RateLimitConfig default/rl: spec.targetRefs[0]: VirtualService "
+                "default/x not found\n" +
+                p.string() +
+                ":17:5: warning: VirtualService default/vs: spec.gateways[1]: Gateway "
+                "default/missing not found; the rules bound to it are unused\n" +
+                p.string() +
+                ":20:20: warning: VirtualService default/vs: "
+                "spec.http[0].route[0].destination.subset: subset v9 of host reviews is "
+                "not defined by a DestinationRule (none has that host); requests routed "
+                "to it get 503\n");
+}
+
 }  // namespace
 }  // namespace portico::config
