@@ -209,7 +209,16 @@ ConfigSet loadConfig(const std::vector<std::string>& paths, const LoadOptions& o
       }
     }
   }
-  crossValidate(set);
+  try {
+    crossValidate(set);
+  } catch (const std::exception& e) {
+    set.diagnostics.add({Severity::kError,
+                         {},
+                         {},
+                         {},
+                         {},
+                         std::string("internal error during cross-validation: ") + e.what()});
+  }
   if (options.strict) set.diagnostics = promoteWarnings(set.diagnostics);
   return set;
 }
