@@ -113,17 +113,9 @@ HttpResult curl(const std::string& args, std::chrono::seconds timeout) {
 }
 
 std::string echoedHeader(const std::string& echoJson, const std::string& name, int* count) {
-  re2::StringPiece input(echoJson);
-  std::string key, value, found;
-  int n = 0;
-  RE2 pair(R"re(\["((?:[^"\\]|\\.)*)","((?:[^"\\]|\\.)*)"\])re");
-  while (RE2::FindAndConsume(&input, pair, &key, &value)) {
-    if (strcasecmp(key.c_str(), name.c_str()) == 0) {
-      if (n++ == 0) found = value;
-    }
-  }
-  if (count) *count = n;
-  return found;
+  auto values = echoedHeaderValues(echoJson, name);
+  if (count) *count = static_cast<int>(values.size());
+  return values.empty() ? std::string() : values.front();
 }
 
 std::vector<std::string> echoedHeaderValues(const std::string& echoJson, const std::string& name) {
