@@ -342,7 +342,7 @@ void ListenerBuilder::buildVirtualHosts(Listener& listener, const std::vector<Se
                                                std::vector<std::string>{draft.domain});
     vhost->setRequireTls(draft.requireTls);
     for (const auto& r : draft.routes) {
-      vhost->addRoute(std::make_unique<Route>(routeTemplate(r.vs, r.http)), r.matches);
+      vhost->addRouteFromModel(std::make_unique<Route>(routeTemplate(r.vs, r.http)), r.matches);
     }
     vhost->finalize();
     listener.virtualHosts.add(std::move(vhost));

@@ -24,8 +24,8 @@ void VirtualHost::addRoute(std::unique_ptr<Route> route,
   for (const auto& match : matches) index_->add(routeIndex, RequestMatcher(match));
 }
 
-void VirtualHost::addRoute(std::unique_ptr<Route> route,
-                           const std::vector<const config::HttpMatchRequest*>& matches) {
+void VirtualHost::addRouteFromModel(std::unique_ptr<Route> route,
+                                    const std::vector<const config::HttpMatchRequest*>& matches) {
   auto routeIndex = static_cast<uint32_t>(routes_.size());
   routes_.push_back(std::move(route));
   if (matches.empty()) {
