@@ -192,7 +192,7 @@ std::string ClusterBuilder::clusterFor(const config::Destination& destination,
     }
   }
   std::string name = clusterName(port, destination.subset, fqdn);
-  if (wantedKeys_.emplace(fqdn, port, destination.subset).second) {
+  if (wantedNames_.insert(name).second) {
     wanted_.push_back(Wanted{std::move(fqdn), port, destination.subset, &owner, field,
                              destination.mark});
   }
@@ -296,11 +296,11 @@ std::map<std::string, ClusterConfig, std::less<>> ClusterBuilder::build() {
   for (const auto& [host, se] : serviceEntries_) {
     if (host.starts_with("*")) continue;  // wildcard hosts have no endpoints of their own
     for (const auto& port : se->ports) {
-      if (wantedKeys_.count({host, port.number, ""}) == 0) {
+      if (wantedNames_.count(clusterName(port.number, "", host)) == 0) {
         addCluster(makeCluster(host, port.number, "", nullptr));
       }
       for (const auto* subset : ruleFor(host)->subsets) {
-        if (wantedKeys_.count({host, port.number, subset->name}) == 0) {
+        if (wantedNames_.count(clusterName(port.number, subset->name, host)) == 0) {
           addCluster(makeCluster(host, port.number, subset->name, nullptr));
         }
       }

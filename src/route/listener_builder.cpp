@@ -1,6 +1,7 @@
 #include "portico/route/listener_builder.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "portico/route/string_matcher.h"
 
@@ -104,6 +105,46 @@ bool covers(const HttpMatchRequest& earlier, const HttpMatchRequest& later) {
   return !later.ignoreUriCase && later.uri->value.starts_with(earlier.uri->value);
 }
 
+// An earlier match block, as the unreachable-route lint remembers it.
+struct Earlier {
+  const HttpMatchRequest* match;
+  std::size_t http;     // spec.http[http].match[block]
+  std::size_t block;
+  std::size_t ordinal;  // precedence among the VS's match blocks
+};
+using PrefixTable = std::unordered_map<std::string_view, std::vector<Earlier>>;
+
+std::size_t combine(std::size_t seed, std::size_t value) {
+  return seed ^ (value + 0x9e3779b97f4a7c15ull + (seed << 6) + (seed >> 2));
+}
+
+// A hash of every condition of a block; equal blocks hash equal (sameConditions decides).
+std::size_t conditionHash(const HttpMatchRequest& m) {
+  std::hash<std::string_view> h;
+  std::size_t seed = m.ignoreUriCase ? 1 : 0;
+  auto add = [&](const std::optional<StringMatch>& sm) {
+    seed = combine(seed, sm ? static_cast<std::size_t>(sm->kind) + 1 : 0);
+    if (sm) seed = combine(seed, h(sm->value));
+  };
+  auto addList = [&](const std::vector<std::pair<std::string, StringMatch>>& list) {
+    seed = combine(seed, list.size());
+    for (const auto& [name, sm] : list) {
+      seed = combine(seed, h(name));
+      add(sm);
+    }
+  };
+  add(m.uri);
+  add(m.scheme);
+  add(m.method);
+  add(m.authority);
+  addList(m.headers);
+  addList(m.withoutHeaders);
+  addList(m.queryParams);
+  seed = combine(seed, m.port);
+  for (const auto& g : m.gateways) seed = combine(seed, h(g));
+  return seed;
+}
+
 std::string describeUri(const HttpMatchRequest& m) {
   if (!m.uri) return "no uri condition";
   switch (m.uri->kind) {
@@ -151,7 +192,13 @@ ListenerBuilder::ListenerBuilder(const config::ConfigSet& config, const CompileO
 std::map<uint16_t, Listener> ListenerBuilder::build() {
   std::map<uint16_t, Listener> listeners;
   collectServers(listeners);
-  for (auto& [port, listener] : listeners) buildVirtualHosts(listener, servers_[port]);
+  routeSlots_.resize(virtualServices_.size());
+  for (std::size_t i = 0; i < virtualServices_.size(); ++i) {
+    routeSlots_[i].resize(virtualServices_[i]->http.size());
+  }
+  std::map<uint16_t, std::vector<VirtualHostDraft>> drafts;
+  for (auto& [port, listener] : listeners) drafts[port] = draftVirtualHosts(listener, servers_[port]);
+  for (auto& [port, listener] : listeners) materialize(listener, drafts[port]);
 
   for (std::size_t i = 0; i < virtualServices_.size(); ++i) {
     const auto& vs = *virtualServices_[i];
@@ -290,13 +337,16 @@ std::vector<ListenerBuilder::RouteDraft> ListenerBuilder::routesFor(std::size_t 
   return out;
 }
 
-const Route& ListenerBuilder::routeTemplate(std::size_t vs, std::size_t http) {
-  auto& slot = templates_[{vs, http}];
-  if (!slot) slot = routes_.build(*virtualServices_[vs], http);
-  return *slot;
+std::unique_ptr<Route> ListenerBuilder::takeRoute(std::size_t vs, std::size_t http) {
+  RouteSlot& slot = routeSlots_[vs][http];
+  if (!slot.route) slot.route = routes_.build(*virtualServices_[vs], http);
+  // Most routes are used once: hand the built route over instead of copying it.
+  if (--slot.uses == 0) return std::move(slot.route);
+  return std::make_unique<Route>(*slot.route);
 }
 
-void ListenerBuilder::buildVirtualHosts(Listener& listener, const std::vector<ServerRef>& servers) {
+std::vector<ListenerBuilder::VirtualHostDraft> ListenerBuilder::draftVirtualHosts(
+    const Listener& listener, const std::vector<ServerRef>& servers) {
   std::vector<VirtualHostDraft> drafts;
   std::map<std::string, std::size_t, std::less<>> byDomain;
   auto draftFor = [&](const std::string& domain) -> VirtualHostDraft& {
@@ -338,12 +388,17 @@ void ListenerBuilder::buildVirtualHosts(Listener& listener, const std::vector<Se
     // Istio's SortVHostRoutes: catch-alls after everything else, order otherwise kept.
     std::stable_partition(draft.routes.begin(), draft.routes.end(),
                           [](const RouteDraft& r) { return !r.catchAll; });
+    for (const auto& r : draft.routes) ++routeSlots_[r.vs][r.http].uses;
+  }
+  return drafts;
+}
+
+void ListenerBuilder::materialize(Listener& listener, std::vector<VirtualHostDraft>& drafts) {
+  for (auto& draft : drafts) {
     auto vhost = std::make_unique<VirtualHost>(draft.domain + ":" + std::to_string(listener.port),
                                                std::vector<std::string>{draft.domain});
     vhost->setRequireTls(draft.requireTls);
-    for (const auto& r : draft.routes) {
-      vhost->addRouteFromModel(std::make_unique<Route>(routeTemplate(r.vs, r.http)), r.matches);
-    }
+    for (const auto& r : draft.routes) vhost->addRouteFromModel(takeRoute(r.vs, r.http), r.matches);
     vhost->finalize();
     listener.virtualHosts.add(std::move(vhost));
   }
@@ -359,32 +414,79 @@ void ListenerBuilder::lintVirtualService(const config::VirtualService& vs) {
       if (isCatchAllMatch(m) && m.port == 0 && m.gateways.empty()) end = i;
     }
   }
-  for (std::size_t k = 1; k < end; ++k) {
-    const auto& later = vs.http[k];
-    std::string coveredBy;
-    bool allCovered = true;
-    for (const auto& m : later.match) {
-      std::string found;
-      for (std::size_t i = 0; i < k && found.empty(); ++i) {
-        const auto& earlier = vs.http[i];
-        for (std::size_t j = 0; j < earlier.match.size(); ++j) {
-          if (covers(earlier.match[j], m)) {
-            found = earlier.path + ".match[" + std::to_string(j) + "] (" +
-                    describeUri(earlier.match[j]) + ")";
-            break;
-          }
+  // Earlier match blocks, indexed so the lint stays linear in the number of routes:
+  // by a hash of all their conditions (duplicates), and plain prefixes by prefix text.
+  std::unordered_multimap<std::size_t, Earlier> byConditions;
+  PrefixTable plainPrefixes;              // case-sensitive, keys point into the model
+  std::unordered_map<std::string, std::vector<Earlier>> foldedPrefixes;  // ignoreUriCase
+
+  auto findCover = [&](const HttpMatchRequest& m) -> const Earlier* {
+    const Earlier* best = nullptr;
+    auto consider = [&](const Earlier& e) {
+      if (best == nullptr || e.ordinal < best->ordinal) best = &e;
+    };
+    auto [first, last] = byConditions.equal_range(conditionHash(m));
+    for (auto it = first; it != last; ++it) {
+      if (sameConditions(*it->second.match, m)) consider(it->second);
+    }
+    if (!m.uri || (m.uri->kind != StringMatch::Kind::kPrefix &&
+                   m.uri->kind != StringMatch::Kind::kExact)) {
+      return best;
+    }
+    if (!m.ignoreUriCase && !plainPrefixes.empty()) {
+      std::string_view value = m.uri->value;
+      for (std::size_t len = 0; len <= value.size(); ++len) {
+        auto it = plainPrefixes.find(value.substr(0, len));
+        if (it == plainPrefixes.end()) continue;
+        for (const auto& e : it->second) {
+          if (covers(*e.match, m)) consider(e);
         }
       }
-      if (found.empty()) {
-        allCovered = false;
-        break;
-      }
-      if (coveredBy.empty()) coveredBy = found;
     }
-    if (!allCovered || coveredBy.empty()) continue;
-    diagnostics_.add(config::Diagnostic{
-        config::Severity::kWarning, vs.meta.file, later.mark, vs.meta.displayName(), later.path,
-        "unreachable route: " + coveredBy + " comes first and matches every request it matches"});
+    if (!foldedPrefixes.empty()) {
+      std::string value = toLowerAscii(m.uri->value);
+      for (std::size_t len = 0; len <= value.size(); ++len) {
+        auto it = foldedPrefixes.find(value.substr(0, len));
+        if (it == foldedPrefixes.end()) continue;
+        for (const auto& e : it->second) {
+          if (covers(*e.match, m)) consider(e);
+        }
+      }
+    }
+    return best;
+  };
+
+  std::size_t ordinal = 0;
+  for (std::size_t k = 0; k < end; ++k) {
+    const auto& route = vs.http[k];
+    if (k > 0 && !route.match.empty()) {
+      const Earlier* firstCover = nullptr;
+      for (const auto& m : route.match) {
+        const Earlier* cover = findCover(m);
+        if (cover == nullptr) {
+          firstCover = nullptr;
+          break;
+        }
+        if (firstCover == nullptr) firstCover = cover;
+      }
+      if (firstCover != nullptr) {
+        diagnostics_.add(config::Diagnostic{
+            config::Severity::kWarning, vs.meta.file, route.mark, vs.meta.displayName(),
+            route.path,
+            "unreachable route: " + vs.http[firstCover->http].path + ".match[" +
+                std::to_string(firstCover->block) + "] (" + describeUri(*firstCover->match) +
+                ") comes first and matches every request it matches"});
+      }
+    }
+    for (std::size_t j = 0; j < route.match.size(); ++j) {
+      const auto& m = route.match[j];
+      Earlier e{&m, k, j, ordinal++};
+      if (!hasNonUriConditions(m) && m.uri && m.uri->kind == StringMatch::Kind::kPrefix) {
+        if (m.ignoreUriCase) foldedPrefixes[toLowerAscii(m.uri->value)].push_back(e);
+        else plainPrefixes[m.uri->value].push_back(e);
+      }
+      byConditions.emplace(conditionHash(m), e);
+    }
   }
 }
 

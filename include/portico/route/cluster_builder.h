@@ -5,11 +5,10 @@
 #pragma once
 
 #include <map>
-#include <set>
 #include <string>
 #include <string_view>
-#include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "portico/config/config_set.h"
@@ -67,7 +66,7 @@ class ClusterBuilder {
   std::unordered_map<std::string, std::vector<const config::DestinationRule*>> wildcardRules_;
   std::unordered_map<std::string, MergedRule> mergedRules_;  // by fqdn, memoised
   std::vector<Wanted> wanted_;
-  std::set<std::tuple<std::string, uint32_t, std::string>> wantedKeys_;
+  std::unordered_set<std::string> wantedNames_;  // cluster names of wanted_
 };
 
 }  // namespace portico::route

@@ -55,10 +55,14 @@ class ListenerBuilder {
   };
 
   void collectServers(std::map<uint16_t, Listener>& listeners);
-  void buildVirtualHosts(Listener& listener, const std::vector<ServerRef>& servers);
+  // Binds VSs and orders routes; counts how often each http[] entry is used.
+  std::vector<VirtualHostDraft> draftVirtualHosts(const Listener& listener,
+                                                  const std::vector<ServerRef>& servers);
+  void materialize(Listener& listener, std::vector<VirtualHostDraft>& drafts);
   std::vector<std::string> intersectHosts(std::size_t vs, const ServerRef& server) const;
   std::vector<RouteDraft> routesFor(std::size_t vs, const std::string& gatewayKey, uint32_t port);
-  const Route& routeTemplate(std::size_t vs, std::size_t http);
+  // The Route for VS `vs` http[`http`], built once; copied only when used more than once.
+  std::unique_ptr<Route> takeRoute(std::size_t vs, std::size_t http);
   void lintVirtualService(const config::VirtualService& vs);
 
   const config::ConfigSet& config_;
@@ -68,7 +72,11 @@ class ListenerBuilder {
   std::vector<const config::VirtualService*> virtualServices_;  // Istio order
   std::vector<std::vector<std::string>> vsHosts_;                // lower-cased
   std::map<uint16_t, std::vector<ServerRef>> servers_;
-  std::map<std::pair<std::size_t, std::size_t>, std::unique_ptr<Route>> templates_;
+  struct RouteSlot {
+    std::unique_ptr<Route> route;
+    uint32_t uses = 0;
+  };
+  std::vector<std::vector<RouteSlot>> routeSlots_;  // [vs][http]
   std::set<std::pair<std::size_t, std::size_t>> shadowWarned_;
   std::vector<bool> bound_;
 };
