@@ -296,6 +296,7 @@ std::vector<ListenerBuilder::RouteDraft> ListenerBuilder::routesFor(std::size_t 
   std::string catchAll;  // path of the catch-all seen so far
   for (std::size_t i = 0; i < vs.http.size(); ++i) {
     const auto& http = vs.http[i];
+    if (http.delegate) continue;  // delegation is not implemented; the parser warns
     std::vector<const HttpMatchRequest*> kept;
     const HttpMatchRequest* catchAllMatch = nullptr;
     std::string catchAllPath;
