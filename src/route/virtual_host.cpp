@@ -35,7 +35,7 @@ void VirtualHost::addRouteFromModel(std::unique_ptr<Route> route,
   for (const auto* match : matches) index_->add(routeIndex, RequestMatcher(*match));
 }
 
-void VirtualHost::finalize() { index_->shrink(); }
+void VirtualHost::finalize() { index_->finalize(); }
 
 std::optional<RouteMatch> VirtualHost::match(const MatchInput& input) const {
   auto found = index_->find(input);

@@ -140,6 +140,25 @@ TEST(VirtualHostTest, IndexAgreesWithLinearScan) {
   }
 }
 
+TEST(RouteIndexTest, ManyRegexesGoThroughOneSetInPrecedenceOrder) {
+  RouteIndex index;
+  for (uint32_t i = 0; i < 20; ++i) {
+    config::HttpMatchRequest m = uriMatch(regex("/r" + std::to_string(i % 10) + "/[a-z]+"));
+    if (i < 10) m.headers = {{"x-v", exact("1")}};  // routes 0..9 need the header
+    index.add(i, RequestMatcher(m));
+  }
+  index.add(20, RequestMatcher());  // catch-all
+  index.finalize();
+  EXPECT_EQ(index.indexedCount(), 20u);
+  Request r = get("/r3/abc");
+  EXPECT_EQ(index.find(r.input())->route, 13u);
+  r.headers = FakeHeaders{{"x-v", "1"}};
+  EXPECT_EQ(index.find(r.input())->route, 3u);
+  EXPECT_EQ(index.find(r.input())->matchedPathLength, 7u);
+  EXPECT_EQ(index.find(get("/r3/ABC").input())->route, 20u);  // full match only
+  EXPECT_EQ(index.find(get("/x/r3/abc").input())->route, 20u);
+}
+
 TEST(VirtualHostTableTest, ExactThenLongestWildcardThenAny) {
   VirtualHostTable table;
   table.add(std::make_unique<VirtualHost>("exact", std::vector<std::string>{"api.example.com"}));
