@@ -7,7 +7,9 @@
 namespace portico::route {
 
 VirtualHost::VirtualHost(std::string name, std::vector<std::string> domains)
-    : name_(std::move(name)), domains_(std::move(domains)), index_(std::make_unique<RouteIndex>()) {}
+    : name_(std::move(name)),
+      domains_(std::move(domains)),
+      index_(std::make_unique<RouteIndex>()) {}
 
 VirtualHost::~VirtualHost() = default;
 VirtualHost::VirtualHost(VirtualHost&&) noexcept = default;

@@ -8,14 +8,14 @@
 // finalize(), so they cost one automaton pass instead of one regex run each.
 #pragma once
 
+#include <re2/set.h>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <re2/set.h>
 
 #include "portico/route/match_input.h"
 #include "portico/route/request_matcher.h"
@@ -62,8 +62,10 @@ class RouteIndex {
     // Lowers `best` to the first entry on the path of `path` whose conditions hold.
     void scan(std::string_view path, bool fold, const std::vector<Entry>& entries,
               const MatchInput& input, uint32_t& best) const;
-    bool empty() const { return nodes_.size() == 1 && nodes_[0].prefixEntries.empty() &&
-                                nodes_[0].exactEntries.empty(); }
+    bool empty() const {
+      return nodes_.size() == 1 && nodes_[0].prefixEntries.empty() &&
+             nodes_[0].exactEntries.empty();
+    }
 
    private:
     std::vector<Node> nodes_;

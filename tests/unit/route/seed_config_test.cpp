@@ -1,12 +1,12 @@
 // The seed article's configs, loaded from YAML by the real loader and compiled: the Gateway
 // with each of its three VirtualServices in turn (they share a name, as the article evolves
 // one resource).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
 #include <random>
-
-#include <gtest/gtest.h>
-#include <gmock/gmock.h>
 
 #include "portico/config/config_set.h"
 #include "portico/route/snapshot_compiler.h"
@@ -90,7 +90,9 @@ class SeedConfigTest : public ::testing::Test {
   std::vector<std::string> virtualServices_;
 };
 
-const ForwardAction& forwardOf(const RouteMatch& m) { return std::get<ForwardAction>(m.route->action); }
+const ForwardAction& forwardOf(const RouteMatch& m) {
+  return std::get<ForwardAction>(m.route->action);
+}
 
 TEST_F(SeedConfigTest, GatewayOpensPort80ForAnyHost) {
   write("00-gateway.yaml", gateway_);

@@ -1,9 +1,10 @@
-#include <random>
+#include "portico/route/virtual_host.h"
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "portico/route/route_index.h"
-#include "portico/route/virtual_host.h"
 #include "portico/route/virtual_host_table.h"
 #include "route_test_util.h"
 
@@ -54,8 +55,8 @@ TEST(VirtualHostTest, NoMatchIs404) {
 
 TEST(VirtualHostTest, OrOfMatchBlocksAndMatchedPathLength) {
   VirtualHost vh("h", {"example.com"});
-  vh.addRoute(named("multi"), {uriMatch(exact("/exact")), uriMatch(prefix("/pre")),
-                               uriMatch(regex("/re/[a-z]+"))});
+  vh.addRoute(named("multi"),
+              {uriMatch(exact("/exact")), uriMatch(prefix("/pre")), uriMatch(regex("/re/[a-z]+"))});
   vh.addRoute(named("any"), {});
   vh.finalize();
   auto m = vh.match(get("/exact").input());
@@ -97,10 +98,17 @@ TEST(VirtualHostTest, IndexAgreesWithLinearScan) {
       config::HttpMatchRequest m;
       const std::string& w = words[rng() % words.size()];
       switch (rng() % 5) {
-        case 0: m.uri = exact(w.empty() ? "/" : w); break;
-        case 1: m.uri = prefix(w); break;
-        case 2: m.uri = regex(w + ".*"); break;
-        case 3: break;
+        case 0:
+          m.uri = exact(w.empty() ? "/" : w);
+          break;
+        case 1:
+          m.uri = prefix(w);
+          break;
+        case 2:
+          m.uri = regex(w + ".*");
+          break;
+        case 3:
+          break;
         case 4:
           m.uri = prefix(w);
           m.ignoreUriCase = true;

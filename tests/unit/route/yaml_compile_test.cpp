@@ -1,11 +1,11 @@
 // Configs written as users write them, through the real loader: precedence across
 // VirtualServices, the shadowed-route lints with their file:line:column, clusters from
 // ServiceEntry + DestinationRule.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
-#include <gmock/gmock.h>
 
 #include "portico/config/config_set.h"
 #include "portico/route/snapshot_compiler.h"
@@ -105,7 +105,7 @@ spec:
   r.path = "/cart/1";
   EXPECT_EQ(c.routeFor(r), "cart");  // first VS's routes come first
   r.path = "/other";
-  EXPECT_EQ(c.routeFor(r), "web");   // first VS's catch-all, moved after "second"'s routes
+  EXPECT_EQ(c.routeFor(r), "web");  // first VS's catch-all, moved after "second"'s routes
   r.authority = "www.shop.com";
   r.path = "/never";
   EXPECT_EQ(c.routeFor(r), "web");
@@ -113,14 +113,16 @@ spec:
   for (const auto& route : c.vhost(8080, "api.shop.com")->routes()) names.push_back(route->name);
   EXPECT_THAT(names, ElementsAre("cart", "api", "api-v1-users", "web"));
 
-  EXPECT_THAT(c.warnings(),
-              Contains(file() + ":28:5: warning: VirtualService default/first: spec.http[2]: "
-                       "unreachable route: the catch-all spec.http[1] before it matches every "
-                       "request; route dropped"));
-  EXPECT_THAT(c.warnings(),
-              Contains(file() + ":47:5: warning: VirtualService default/second: spec.http[1]: "
-                       "unreachable route: spec.http[0].match[0] (uri prefix \"/v1\") comes "
-                       "first and matches every request it matches"));
+  EXPECT_THAT(
+      c.warnings(),
+      Contains(file() + ":28:5: warning: VirtualService default/first: spec.http[2]: "
+                        "unreachable route: the catch-all spec.http[1] before it matches every "
+                        "request; route dropped"));
+  EXPECT_THAT(
+      c.warnings(),
+      Contains(file() + ":47:5: warning: VirtualService default/second: spec.http[1]: "
+                        "unreachable route: spec.http[0].match[0] (uri prefix \"/v1\") comes "
+                        "first and matches every request it matches"));
 }
 
 TEST_F(YamlCompileTest, ServiceEntryAndDestinationRuleMakeSubsetClusters) {
