@@ -2,8 +2,6 @@
 // SnapshotCompiler, immutable afterwards; filters read it, never write it.
 #pragma once
 
-#include <re2/re2.h>
-
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -12,6 +10,8 @@
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include <re2/re2.h>
 
 #include "portico/config/virtual_service.h"
 
@@ -59,23 +59,14 @@ struct DirectResponseAction {
 
 struct RetryPolicy {
   enum On : uint32_t {
-    k5xx = 1u << 0,
-    kGatewayError = 1u << 1,
-    kReset = 1u << 2,
-    kConnectFailure = 1u << 3,
-    kRetriable4xx = 1u << 4,
-    kRefusedStream = 1u << 5,
-    kRetriableStatusCodes = 1u << 6,
-    kCancelled = 1u << 7,
-    kDeadlineExceeded = 1u << 8,
-    kInternal = 1u << 9,
-    kResourceExhausted = 1u << 10,
-    kUnavailable = 1u << 11,
-    kResetBeforeRequest = 1u << 12,
+    k5xx = 1u << 0, kGatewayError = 1u << 1, kReset = 1u << 2, kConnectFailure = 1u << 3,
+    kRetriable4xx = 1u << 4, kRefusedStream = 1u << 5, kRetriableStatusCodes = 1u << 6,
+    kCancelled = 1u << 7, kDeadlineExceeded = 1u << 8, kInternal = 1u << 9,
+    kResourceExhausted = 1u << 10, kUnavailable = 1u << 11, kResetBeforeRequest = 1u << 12,
   };
   uint32_t numRetries = 2;  // Istio's default when `retries` is absent
-  uint32_t retryOn =
-      kConnectFailure | kRefusedStream | kUnavailable | kCancelled | kRetriableStatusCodes;
+  uint32_t retryOn = kConnectFailure | kRefusedStream | kUnavailable | kCancelled |
+                     kRetriableStatusCodes;
   std::vector<uint32_t> retriableStatusCodes;
   std::optional<Duration> perTryTimeout;
   bool retryPreviousHosts = true;  // avoid hosts already tried
@@ -85,8 +76,8 @@ struct RetryPolicy {
 struct FaultPolicy {
   std::optional<Duration> delay;
   uint32_t delayPerMillion = 0;
-  uint32_t abortStatus = 0;     // 0: no abort
-  std::string abortGrpcStatus;  // gRPC status name
+  uint32_t abortStatus = 0;       // 0: no abort
+  std::string abortGrpcStatus;    // gRPC status name
   uint32_t abortPerMillion = 0;
 };
 

@@ -38,7 +38,7 @@ struct Snapshot {
   std::vector<std::string> sourceFiles;
   std::map<uint16_t, Listener> listeners;
   std::map<std::string, upstream::ClusterConfig, std::less<>> clusters;  // by cluster name
-  std::shared_ptr<const config::ConfigSet> config;                       // the resources as loaded
+  std::shared_ptr<const config::ConfigSet> config;  // the resources as loaded
 
   const Listener* listener(uint16_t port) const {
     auto it = listeners.find(port);
