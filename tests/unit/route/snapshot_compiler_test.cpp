@@ -256,6 +256,23 @@ TEST(SnapshotCompilerTest, MatchPortAndPerMatchGateways) {
   EXPECT_EQ(c.routeFor(r), "");  // the VS-level routes are not bound to gw2
 }
 
+TEST(SnapshotCompilerTest, VirtualServiceWithNoRouteOnThePortDoesNotClaimTheHost) {
+  config::ConfigSet set;
+  set.gateways.push_back(gateway(
+      "gw", {server(80, Protocol::kHttp, {"*"}), server(8080, Protocol::kHttp, {"*"}, "alt")}));
+  config::HttpMatchRequest on8080 = uriMatch(prefix("/"));
+  on8080.port = 8080;
+  set.virtualServices.push_back(virtualService("admin", {"admin.com"}, {"default/gw"},
+                                               {http({on8080}, {dest("s", 80)}, "admin")}));
+  set.virtualServices.push_back(
+      virtualService("all", {"*"}, {"default/gw"}, {http({}, {dest("s", 80)}, "all")}, 1));
+  Compiled c = compile(std::move(set));
+  Request r = get("/", "admin.com");
+  EXPECT_EQ(c.routeFor(r), "all");  // port 80: falls through to the "*" virtual host
+  r.port = 8080;
+  EXPECT_EQ(c.routeFor(r), "admin");
+}
+
 TEST(SnapshotCompilerTest, WeightsAndClusterNames) {
   config::ConfigSet set = oneGateway(
       {virtualService("vs", {"*"}, {"default/gw"},
