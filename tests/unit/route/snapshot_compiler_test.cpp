@@ -589,3 +589,39 @@ TEST(SnapshotCompilerTest, VersionIsContentHash) {
 
 }  // namespace
 }  // namespace portico::route
+
+namespace portico::route {
+namespace {
+
+using namespace testing;
+
+TEST(RouteBuilderTest, ConsistentHashKeepsRetriesOnTheSameHostByDefault) {
+  config::HttpRoute sticky = http({uriMatch(prefix("/sticky"))}, {dest("h.example.com", 80)});
+  config::HttpRoute forced = http({uriMatch(prefix("/forced"))}, {dest("h.example.com", 80)});
+  forced.retries = config::HttpRetry{};
+  forced.retries->attempts = 1;
+  forced.retries->retryIgnorePreviousHosts = true;
+  config::HttpRoute plain = http({uriMatch(prefix("/plain"))}, {dest("other.example.com", 80)});
+  config::ConfigSet set;
+  set.gateways.push_back(gateway("gw", {server(80, config::Protocol::kHttp, {"*"})}));
+  set.virtualServices.push_back(
+      virtualService("vs", {"*"}, {"default/gw"}, {sticky, forced, plain}));
+  config::DestinationRule dr;
+  dr.meta = meta("DestinationRule", "h", "default", 0);
+  dr.host = "h.example.com";
+  dr.trafficPolicy = config::TrafficPolicy{};
+  dr.trafficPolicy->loadBalancer = config::LoadBalancerSettings{};
+  dr.trafficPolicy->loadBalancer->consistentHash = config::LoadBalancerSettings::ConsistentHash{};
+  dr.trafficPolicy->loadBalancer->consistentHash->httpHeaderName = "x-user";
+  set.destinationRules.push_back(dr);
+  Compiled c = compile(std::move(set));
+  const VirtualHost* vh = c.vhost(80, "x");
+  EXPECT_FALSE(vh->match(get("/sticky").input())->route->retry.retryPreviousHosts);
+  EXPECT_TRUE(vh->match(get("/forced").input())->route->retry.retryPreviousHosts);
+  EXPECT_TRUE(vh->match(get("/plain").input())->route->retry.retryPreviousHosts);
+  EXPECT_EQ(c.snapshot->cluster("outbound|80||h.example.com")->consistentHash->httpHeaderName,
+            "x-user");
+}
+
+}  // namespace
+}  // namespace portico::route
