@@ -10,6 +10,7 @@
 //   /reset                closes the connection without answering
 //   anything else         200 with a JSON echo: method, target, headers, body size
 //
+// /__stats counts complete requests only (head and whole body received).
 // Every response carries x-upstream-name (from --name) and x-upstream-connection (the
 // sequence number of the TCP connection it came on).
 #include <boost/asio.hpp>
@@ -87,7 +88,6 @@ asio::awaitable<void> session(tcp::socket socket, State& state) {
     auto [ec, n] = co_await http::async_read_header(socket, buffer, parser, kTuple);
     if (ec) co_return;
     auto& req = parser.get();
-    ++state.requests;
     if (beast::iequals(req[http::field::expect], "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       auto [wec, wn] = co_await asio::async_write(socket, asio::buffer(kContinue), kTuple);
@@ -105,6 +105,7 @@ asio::awaitable<void> session(tcp::socket socket, State& state) {
       bodyBytes += got;
       if (bodyHead.size() < 65536) bodyHead.append(chunk.data(), std::min(got, 65536 - bodyHead.size()));
     }
+    ++state.requests;  // only complete requests count: a truncated one is not a request
     std::string target(req.target());
     const bool keepAlive = req.keep_alive();
 
