@@ -8,9 +8,8 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "portico/config/config_set.h"
+#include "portico/config/validate_command.h"
 #include "portico/core/server.h"
-#include "portico/route/snapshot_compiler.h"
 
 namespace po = boost::program_options;
 using portico::core::ServerOptions;
@@ -73,18 +72,7 @@ int validateCommand(int argc, char** argv) {
     std::cerr << "portico validate: no PATH given\n" << kUsage;
     return 2;
   }
-  portico::config::LoadOptions options;
-  options.strict = strict;
-  auto set = std::make_shared<portico::config::ConfigSet>(portico::config::loadConfig(paths, options));
-  portico::config::Diagnostics diagnostics = set->diagnostics;
-  if (!diagnostics.hasErrors()) {
-    portico::route::compileSnapshot(set, {}, diagnostics);
-  }
-  for (const auto& d : diagnostics.items()) std::cerr << d.format() << "\n";
-  bool failed = diagnostics.hasErrors() || (strict && diagnostics.warningCount() > 0);
-  std::cout << (failed ? "invalid" : "valid") << ": " << diagnostics.errorCount() << " error(s), "
-            << diagnostics.warningCount() << " warning(s)\n";
-  return failed ? 1 : 0;
+  return portico::config::runValidate(paths, strict, std::cout);
 }
 
 }  // namespace

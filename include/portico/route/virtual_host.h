@@ -35,6 +35,9 @@ class VirtualHost {
   void setRequireTls(bool v) { requireTls_ = v; }
   // Appends a route with the match blocks that select it (OR'ed; empty = catch-all).
   void addRoute(std::unique_ptr<Route> route, const std::vector<config::HttpMatchRequest>& matches);
+  // Same, without copying the match blocks out of the model.
+  void addRouteFromModel(std::unique_ptr<Route> route,
+                         const std::vector<const config::HttpMatchRequest*>& matches);
   // Builds the lookup index; call once after the last addRoute().
   void finalize();
 

@@ -3,6 +3,7 @@
 // case-insensitive.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,10 +23,18 @@ class VirtualHostTable {
   const std::vector<std::unique_ptr<VirtualHost>>& virtualHosts() const { return vhosts_; }
 
  private:
+  // Heterogeneous lookup: find() probes with string_views into the request's authority.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Map = std::unordered_map<std::string, const VirtualHost*, Hash, std::equal_to<>>;
+
   std::vector<std::unique_ptr<VirtualHost>> vhosts_;
-  std::unordered_map<std::string, const VirtualHost*> exact_;
-  // "*.example.com" stored as ".example.com", longest first.
-  std::vector<std::pair<std::string, const VirtualHost*>> suffixes_;
+  Map exact_;
+  // "*.example.com" stored as ".example.com"; find() probes each dot suffix of the host,
+  // longest first, so the longest wildcard wins in one hash probe per label.
+  Map suffixes_;
   const VirtualHost* any_ = nullptr;
 };
 
