@@ -47,6 +47,12 @@ void Listener::start() {
   asio::co_spawn(acceptor_.get_executor(), acceptLoop(), asio::detached);
 }
 
+uint16_t Listener::localPort() const {
+  boost::system::error_code ec;
+  auto ep = acceptor_.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
 void Listener::close() {
   boost::system::error_code ec;
   acceptor_.close(ec);

@@ -49,6 +49,12 @@ bool Worker::listen(const route::Snapshot& snapshot, std::string& error) {
   return true;
 }
 
+std::vector<uint16_t> Worker::localPorts() const {
+  std::vector<uint16_t> ports;
+  for (const auto& l : listeners_) ports.push_back(l->localPort());
+  return ports;
+}
+
 void Worker::start() {
   for (auto& l : listeners_) l->start();
   thread_ = std::thread([this] {

@@ -19,7 +19,9 @@ class Listener {
   boost::system::error_code open();
   void start();
   void close();
+  // The configured port (the snapshot's key), and the port actually bound (differs for 0).
   uint16_t port() const { return endpoint_.port(); }
+  uint16_t localPort() const;
 
  private:
   boost::asio::awaitable<void> acceptLoop();

@@ -39,6 +39,8 @@ class Worker {
   // Thread-safe. Close every connection and stop the thread.
   void stop();
   void join();
+  // Ports this worker's acceptors are bound to, in snapshot order (tests bind port 0).
+  std::vector<uint16_t> localPorts() const;
   std::size_t connectionCount() const { return connectionCount_.load(std::memory_order_relaxed); }
 
   // Worker-thread only.
