@@ -166,7 +166,7 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
     }
     tried_.push_back(host.get());
     if (mayRetry(RetryOn::kReset | RetryOn::k5xx)) co_return TryResult::kRetry;
-    failure_ = {503, std::string(kResetBody), "UC"};
+    failure_ = {502, std::string(kResetBody), "UC"};
     co_return TryResult::kFailed;
   }
   if (!routeDeadline_ && route_.timeout) routeDeadline_ = Clock::now() + *route_.timeout;
