@@ -109,6 +109,7 @@ asio::awaitable<bool> UpstreamExchange::run() {
       co_await writeLocal(400, "Bad Request", "DPE");
       co_return false;
     }
+    if (retriesDone_ > 0) state.addFlag("URX");
     co_await writeLocal(failure_.status, failure_.body, failure_.flag);
     co_return keepDownstream_;
   }
@@ -147,7 +148,6 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
       }
       if (mayRetry(RetryOn::kConnectFailure | RetryOn::k5xx | RetryOn::kGatewayError |
                    RetryOn::kReset)) {
-        state.addFlag("URX");
         co_return TryResult::kRetry;
       }
       failure_ = {503, std::string(kConnectFailureBody), "UF"};
@@ -192,7 +192,6 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
     if (timedOut) {
       if (perTryBinds && mayRetry(RetryOn::k5xx | RetryOn::kGatewayError | RetryOn::kReset |
                                   RetryOn::kDeadlineExceeded)) {
-        state.addFlag("UT");
         co_return TryResult::kRetry;
       }
       failure_ = {504, "upstream request timeout", "UT"};
@@ -213,11 +212,13 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
     co_return TryResult::kFailed;
   }
 
-  if (retriableStatus(head.status) && mayRetry(~0u)) {
-    // The response is dropped with its connection; the next try goes elsewhere if it can.
-    tried_.push_back(host.get());
-    state.addFlag("URX");
-    co_return TryResult::kRetry;
+  if (retriableStatus(head.status)) {
+    if (mayRetry(~0u)) {
+      // The response is dropped with its connection; the next try goes elsewhere if it can.
+      tried_.push_back(host.get());
+      co_return TryResult::kRetry;
+    }
+    if (retriesDone_ > 0) state.addFlag("URX");  // retry limit reached: this answer stands
   }
 
   bool complete = co_await streamResponse(*conn, head);
