@@ -106,7 +106,9 @@ class FakeUpstream {
       bhttp::response<bhttp::string_body> res{bhttp::status::ok, 11};
       const std::string& target = s.target;
       if (target.rfind("/slow", 0) == 0) std::this_thread::sleep_for(std::chrono::milliseconds(600));
-      if (target.rfind("/status/", 0) == 0) res.result(std::stoi(target.substr(8)));
+      if (auto at = target.find("/status/"); at != std::string::npos) {
+        res.result(std::stoi(target.substr(at + 8)));
+      }
       if (target == "/big") {
         res.body() = std::string(8 * 1024 * 1024, 'b');
       } else if (target == "/echo-body") {
@@ -175,6 +177,28 @@ class ProxyLoopbackTest : public ::testing::Test {
       vhost->addRoute(std::move(r), {prefix("/slow")});
     }
     vhost->addRoute(forward("closed"), {prefix("/closed")});
+    {
+      auto r = forward("mixed");
+      r->retry.numRetries = 2;
+      r->retry.retryOn = route::RetryPolicy::kConnectFailure | route::RetryPolicy::k5xx;
+      r->retry.backoffBase = std::chrono::milliseconds(1);
+      vhost->addRoute(std::move(r), {prefix("/retry")});
+    }
+    {
+      auto r = forward("up");
+      r->retry.numRetries = 2;
+      r->retry.retryOn = route::RetryPolicy::k5xx;
+      r->retry.backoffBase = std::chrono::milliseconds(1);
+      vhost->addRoute(std::move(r), {prefix("/again")});
+    }
+    {
+      auto r = forward("up");
+      route::FaultPolicy fault;
+      fault.delay = std::chrono::milliseconds(150);
+      fault.delayPerMillion = 1000000;
+      r->fault = fault;
+      vhost->addRoute(std::move(r), {prefix("/delayed")});
+    }
     vhost->addRoute(forward("up"), {});
     vhost->finalize();
     listener.virtualHosts.add(std::move(vhost));
@@ -188,6 +212,11 @@ class ProxyLoopbackTest : public ::testing::Test {
     closed.name = "closed";
     closed.endpoints = {{"127.0.0.1", closedPort(), 1, {}}};
     snapshot->clusters["closed"] = closed;
+    upstream::ClusterConfig mixed = up;
+    mixed.name = "mixed";
+    mixed.lbPolicy = upstream::ClusterConfig::LbPolicy::kRoundRobin;
+    mixed.endpoints = {{"127.0.0.1", closedPort(), 1, {}}, {"127.0.0.1", upstream_.port(), 1, {}}};
+    snapshot->clusters["mixed"] = mixed;
 
     store_ = std::make_unique<SnapshotStore>(snapshot);
     options_.bindAddress = "127.0.0.1";
@@ -374,6 +403,54 @@ TEST_F(ProxyLoopbackTest, UpstreamClosingAKeptAliveConnectionDoesNotFailTheNextR
   EXPECT_EQ(res.result_int(), 200u);
   EXPECT_EQ(res.body(), "ok:/after");
   EXPECT_EQ(upstream_.connections(), 2);
+}
+
+TEST_F(ProxyLoopbackTest, ConnectFailureIsRetriedOnAnotherHost) {
+  auto s = connect();
+  for (int i = 0; i < 4; ++i) {
+    send(s, "GET /retry/ok HTTP/1.1\r\nHost: h\r\n\r\n");
+    auto res = receive(s);
+    EXPECT_EQ(res.result_int(), 200u);
+    EXPECT_EQ(res.body(), "ok:/retry/ok");
+  }
+}
+
+TEST_F(ProxyLoopbackTest, RetriableStatusIsRetriedUpToTheLimit) {
+  auto s = connect();
+  send(s, "POST /again/status/503 HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nbody");
+  auto res = receive(s);
+  EXPECT_EQ(res.result_int(), 503u);
+  auto seen = upstream_.seen();
+  // One try plus two retries; the small body is replayed on each.
+  ASSERT_EQ(seen.size(), 3u);
+  for (const auto& r : seen) EXPECT_EQ(r.body, "body");
+}
+
+TEST_F(ProxyLoopbackTest, FaultDelayHoldsTheRequest) {
+  auto s = connect();
+  auto start = std::chrono::steady_clock::now();
+  send(s, "GET /delayed HTTP/1.1\r\nHost: h\r\n\r\n");
+  auto res = receive(s);
+  EXPECT_EQ(res.body(), "ok:/delayed");
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(140));
+}
+
+TEST_F(ProxyLoopbackTest, DrainLetsTheRequestInFlightFinishThenCloses) {
+  auto idle = connect();
+  auto busy = connect();
+  send(busy, "GET /delayed HTTP/1.1\r\nHost: h\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  worker_->drain();
+  auto res = receive(busy);
+  EXPECT_EQ(res.result_int(), 200u);
+  EXPECT_EQ(res[bhttp::field::connection], "close");
+  EXPECT_TRUE(closedByPeer(busy));
+  EXPECT_TRUE(closedByPeer(idle));
+  // No longer accepting.
+  tcp::socket late(clientContext_);
+  boost::system::error_code ec;
+  late.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_), ec);
+  EXPECT_TRUE(ec);
 }
 
 }  // namespace
