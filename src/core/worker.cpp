@@ -1,6 +1,11 @@
 #include "portico/core/worker.h"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 #include "portico/core/downstream_connection.h"
@@ -55,8 +60,19 @@ std::vector<uint16_t> Worker::localPorts() const {
   return ports;
 }
 
+asio::awaitable<void> Worker::sweepLoop() {
+  asio::steady_timer timer(*context_);
+  while (!draining_) {
+    timer.expires_after(std::chrono::seconds(5));
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    clusters_.sweepIdle();
+  }
+}
+
 void Worker::start() {
   for (auto& l : listeners_) l->start();
+  asio::co_spawn(*context_, sweepLoop(), asio::detached);
   thread_ = std::thread([this] {
     // Keep running while idle: connections arrive through the acceptors.
     auto guard = asio::make_work_guard(*context_);

@@ -14,6 +14,13 @@ std::unique_ptr<UpstreamConnection> ConnectionPool::takeIdle() {
   return nullptr;
 }
 
+void ConnectionPool::sweep() {
+  auto now = UpstreamConnection::Clock::now();
+  std::erase_if(idle_, [&](const std::unique_ptr<UpstreamConnection>& c) {
+    return now - c->idleSince > idleTimeout_ || c->closedWhileIdle();
+  });
+}
+
 void ConnectionPool::release(std::unique_ptr<UpstreamConnection> conn) {
   if (idle_.size() >= maxIdle_) return;
   conn->idleSince = UpstreamConnection::Clock::now();

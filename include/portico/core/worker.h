@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include "portico/core/access_log.h"
@@ -55,6 +56,9 @@ class Worker {
   void detach(DownstreamConnection* conn);
 
  private:
+  // Every few seconds: idle upstream connections that expired or were closed go away.
+  boost::asio::awaitable<void> sweepLoop();
+
   unsigned id_;
   SnapshotStore& store_;
   const ServerOptions& options_;

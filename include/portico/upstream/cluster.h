@@ -33,6 +33,9 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
   const std::vector<std::shared_ptr<Host>>& hosts() const { return hosts_; }
   // Closes idle pooled connections (shutdown).
   void closeIdle();
+  void sweepIdle() {
+    for (auto& h : hosts_) h->pool.sweep();
+  }
 
  private:
   boost::asio::awaitable<void> resolve();

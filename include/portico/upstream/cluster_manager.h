@@ -19,6 +19,9 @@ class ClusterManager {
 
   std::shared_ptr<Cluster> get(const ClusterConfig& config);
   void closeIdle();
+  void sweepIdle() {
+    for (auto& [name, cluster] : clusters_) cluster->sweepIdle();
+  }
   void clear() { clusters_.clear(); }
 
  private:

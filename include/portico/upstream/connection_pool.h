@@ -21,6 +21,9 @@ class ConnectionPool {
   // Returns a connection whose last response completed cleanly.
   void release(std::unique_ptr<UpstreamConnection> conn);
   void clear() { idle_.clear(); }
+  // Closes idle connections past the idle timeout or closed by the upstream, so that they
+  // do not linger in CLOSE_WAIT until the next request.
+  void sweep();
   std::size_t idleCount() const { return idle_.size(); }
 
  private:

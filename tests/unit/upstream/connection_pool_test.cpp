@@ -85,6 +85,18 @@ TEST_F(ConnectionPoolTest, EnforcesIdleTimeoutAndCap) {
   EXPECT_EQ(capped.idleCount(), 1u);
 }
 
+TEST_F(ConnectionPoolTest, SweepClosesExpiredAndPeerClosedConnections) {
+  ConnectionPool pool(4, std::chrono::seconds(60));
+  auto [a, peerA] = connectPair();
+  auto [b, peerB] = connectPair();
+  pool.release(std::move(a));
+  pool.release(std::move(b));
+  peerA.close();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  pool.sweep();
+  EXPECT_EQ(pool.idleCount(), 1u);
+}
+
 TEST_F(ConnectionPoolTest, ConnectTimesOutOrFailsWithAnError) {
   // A port nobody listens on: refused.
   tcp::endpoint closed;
