@@ -197,7 +197,7 @@ ConfigSet loadConfig(const std::vector<std::string>& paths, const LoadOptions& o
     for (const auto& doc : readDocuments(file, set.diagnostics)) {
       try {
         loader.load(doc);
-      } catch (const YAML::Exception& e) {
+      } catch (const std::exception& e) {
         // NodeReader stops yaml-cpp exceptions; this only guards against a parser bug
         // turning one odd document into a crash of the whole load.
         set.diagnostics.add({Severity::kError,
@@ -209,7 +209,16 @@ ConfigSet loadConfig(const std::vector<std::string>& paths, const LoadOptions& o
       }
     }
   }
-  crossValidate(set);
+  try {
+    crossValidate(set);
+  } catch (const std::exception& e) {
+    set.diagnostics.add({Severity::kError,
+                         {},
+                         {},
+                         {},
+                         {},
+                         std::string("internal error during cross-validation: ") + e.what()});
+  }
   if (options.strict) set.diagnostics = promoteWarnings(set.diagnostics);
   return set;
 }

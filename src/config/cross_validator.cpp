@@ -28,6 +28,15 @@ std::string gatewayKey(const std::string& ref, const std::string& ns) {
   return ns + "/" + ref;
 }
 
+// spec.gateways of a loaded document, or an undefined node. Built by copy, never by
+// YAML::Node assignment (which writes into the target and throws for a missing key).
+YAML::Node gatewaysNode(const YAML::Node& document) {
+  if (!document || !document.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+  const YAML::Node spec = document["spec"];
+  if (!spec || !spec.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+  return spec["gateways"];
+}
+
 class CrossValidator {
  public:
   explicit CrossValidator(ConfigSet& set) : set_(set) {
@@ -92,8 +101,13 @@ class CrossValidator {
 
   void checkVirtualService(const VirtualService& vs) {
     ResourceContext context(vs.meta.file, vs.meta.displayName(), set_.diagnostics);
+    // The model keeps no marks for gateway names; the loaded document has them.
+    const YAML::Node gatewayNodes = gatewaysNode(vs.meta.source);
     for (std::size_t i = 0; i < vs.gateways.size(); ++i) {
-      checkGatewayRef(context, vs.gateways[i], vs.meta.ns, vs.meta.mark,
+      Mark mark = vs.meta.mark;
+      if (gatewayNodes && gatewayNodes.IsSequence() && i < gatewayNodes.size())
+        mark = markOf(gatewayNodes[i]);
+      checkGatewayRef(context, vs.gateways[i], vs.meta.ns, mark,
                       "spec.gateways[" + std::to_string(i) + "]");
     }
     for (const auto& route : vs.http) {

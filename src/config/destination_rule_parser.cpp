@@ -384,6 +384,10 @@ TrafficPolicy parseTrafficPolicy(NodeReader& node) {
   out.mark = node.mark();
   int fields = parsePolicyFields(node, out);
   for (auto& item : node.list("portLevelSettings")) {
+    if (!item.isMap()) {
+      item.error("expected an object");
+      continue;
+    }
     ++fields;
     PortTrafficPolicy port;
     port.mark = item.mark();
@@ -422,16 +426,21 @@ TrafficPolicy parseTrafficPolicy(NodeReader& node) {
 }  // namespace
 
 void parseDestinationRuleSpec(NodeReader& spec, DestinationRule& out) {
-  out.host = spec.string("host").value_or("");
+  auto host = spec.string("host");  // a non-string was reported by the getter
+  out.host = host.value_or("");
   if (!spec.has("host")) {
     spec.context().error(spec.mark(), spec.fieldPath("host"), "Required value");
-  } else if (auto problem = checkWildcardDomain(out.host)) {
+  } else if (auto problem = host ? checkWildcardDomain(out.host) : std::nullopt) {
     spec.errorAt("host", *problem);
   }
   if (auto tp = spec.object("trafficPolicy")) out.trafficPolicy = parseTrafficPolicy(*tp);
 
   std::set<std::string> names;
   for (auto& item : spec.list("subsets")) {
+    if (!item.isMap()) {
+      item.error("expected an object");
+      continue;
+    }
     Subset subset;
     subset.mark = item.mark();
     subset.name = item.string("name").value_or("");

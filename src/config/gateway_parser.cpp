@@ -44,8 +44,8 @@ std::optional<TlsVersion> readTlsVersion(NodeReader& tls, std::string_view key) 
 
 // Whether OpenSSL knows `name` as a TLS 1.2 cipher or a TLS 1.3 suite.
 bool isKnownCipher(const std::string& name) {
-  static const std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_method()),
-                                                                     &SSL_CTX_free);
+  thread_local const std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(
+      SSL_CTX_new(TLS_method()), &SSL_CTX_free);
   if (!ctx || name.empty() || name.find_first_of(":,") != std::string::npos) return false;
   if (name.starts_with("TLS_")) return SSL_CTX_set_ciphersuites(ctx.get(), name.c_str()) == 1;
   // set_cipher_list accepts rule strings ("ALL", "!aNULL"); a suite name must also be a name.

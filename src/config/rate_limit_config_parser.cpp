@@ -23,10 +23,11 @@ bool isHeaderName(std::string_view name) {
 
 void parseTargetRef(NodeReader& node, const ResourceMeta& meta, RateLimitTargetRef& out) {
   out.mark = node.mark();
-  out.kind = node.string("kind").value_or("");
+  auto kind = node.string("kind");
+  out.kind = kind.value_or("");
   if (!node.has("kind")) {
     node.context().error(node.mark(), node.fieldPath("kind"), "Required value");
-  } else if (out.kind != "VirtualService" && out.kind != "Gateway") {
+  } else if (kind && out.kind != "VirtualService" && out.kind != "Gateway") {
     node.errorAt("kind", "unsupported kind " + quoted(out.kind) + " (VirtualService, Gateway)");
   }
   std::string name = node.string("name").value_or("");
@@ -71,9 +72,12 @@ void parseKey(NodeReader& node, RateLimit& out) {
 
 void parseLimit(NodeReader& node, RateLimit& out, std::set<std::string>& names) {
   out.mark = node.mark();
-  out.name = node.string("name").value_or("");
+  auto name = node.string("name");
+  out.name = name.value_or("");
   if (!node.has("name")) {
     node.context().error(node.mark(), node.fieldPath("name"), "Required value");
+  } else if (!name) {
+    // reported by the getter
   } else if (!isDns1123Label(out.name)) {
     node.errorAt("name", "invalid limit name " + quoted(out.name) +
                              ": must be a DNS-1123 label (lower-case letters, digits, '-')");

@@ -40,6 +40,10 @@ void parsePorts(NodeReader& spec, ServiceEntry& out) {
   std::set<uint32_t> numbers;
   std::set<std::string> names;
   for (auto& item : spec.list("ports")) {
+    if (!item.isMap()) {
+      item.error("expected an object");
+      continue;
+    }
     ServicePort port;
     port.mark = item.mark();
     if (auto n = portNumber(item, "number")) {
@@ -54,9 +58,12 @@ void parsePorts(NodeReader& spec, ServiceEntry& out) {
     if (item.has("targetPort")) {
       if (auto t = portNumber(item, "targetPort")) port.targetPort = *t;
     }
-    port.name = item.string("name").value_or("");
+    auto name = item.string("name");
+    port.name = name.value_or("");
     if (!item.has("name")) {
       item.context().error(item.mark(), item.fieldPath("name"), "Required value");
+    } else if (!name) {
+      // reported by the getter
     } else if (!isDns1123Label(port.name)) {
       item.errorAt("name", "invalid port name: " + port.name);
     } else if (!names.insert(port.name).second) {
@@ -76,6 +83,10 @@ void parsePorts(NodeReader& spec, ServiceEntry& out) {
 
 void parseEndpoints(NodeReader& spec, ServiceEntry& out) {
   for (auto& item : spec.list("endpoints")) {
+    if (!item.isMap()) {
+      item.error("expected an object");
+      continue;
+    }
     WorkloadEntry ep;
     ep.mark = item.mark();
     ep.address = item.string("address").value_or("");

@@ -80,11 +80,17 @@ void applyPolicy(const EffectivePolicy& policy, ClusterConfig& cluster) {
   if (policy.loadBalancer) {
     using Simple = config::LoadBalancerSettings::Simple;
     switch (policy.loadBalancer->simple) {
-      case Simple::kRoundRobin: cluster.lbPolicy = ClusterConfig::LbPolicy::kRoundRobin; break;
-      case Simple::kRandom: cluster.lbPolicy = ClusterConfig::LbPolicy::kRandom; break;
+      case Simple::kRoundRobin:
+        cluster.lbPolicy = ClusterConfig::LbPolicy::kRoundRobin;
+        break;
+      case Simple::kRandom:
+        cluster.lbPolicy = ClusterConfig::LbPolicy::kRandom;
+        break;
       case Simple::kUnspecified:
       case Simple::kLeastRequest:
-      case Simple::kPassthrough: cluster.lbPolicy = ClusterConfig::LbPolicy::kLeastRequest; break;
+      case Simple::kPassthrough:
+        cluster.lbPolicy = ClusterConfig::LbPolicy::kLeastRequest;
+        break;
     }
     cluster.consistentHash = policy.loadBalancer->consistentHash;
   }
@@ -187,14 +193,14 @@ std::string ClusterBuilder::clusterFor(const config::Destination& destination,
           se == nullptr
               ? "destination port is required for host \"" + fqdn +
                     "\", which no ServiceEntry defines; using port 80"
-              : "destination port is required: ServiceEntry " + se->meta.ns + "/" +
-                    se->meta.name + " defines several ports for \"" + fqdn + "\"; using port 80"});
+              : "destination port is required: ServiceEntry " + se->meta.ns + "/" + se->meta.name +
+                    " defines several ports for \"" + fqdn + "\"; using port 80"});
     }
   }
   std::string name = clusterName(port, destination.subset, fqdn);
   if (wantedNames_.insert(name).second) {
-    wanted_.push_back(Wanted{std::move(fqdn), port, destination.subset, &owner, field,
-                             destination.mark});
+    wanted_.push_back(
+        Wanted{std::move(fqdn), port, destination.subset, &owner, field, destination.mark});
   }
   return name;
 }
@@ -216,8 +222,9 @@ std::optional<ClusterConfig> ClusterBuilder::makeCluster(const std::string& fqdn
     }
     if (subsetDef == nullptr) {
       if (wanted != nullptr) {
-        warn(*wanted, "subset \"" + subset + "\" is not defined by any DestinationRule for host \"" +
-                          fqdn + "\"; requests to it get 503");
+        warn(*wanted, "subset \"" + subset +
+                          "\" is not defined by any DestinationRule for host \"" + fqdn +
+                          "\"; requests to it get 503");
       }
       return std::nullopt;
     }
@@ -242,14 +249,14 @@ std::optional<ClusterConfig> ClusterBuilder::makeCluster(const std::string& fqdn
     if (sePort == nullptr) {
       if (wanted != nullptr) {
         warn(*wanted, "ServiceEntry " + se->meta.ns + "/" + se->meta.name +
-                          " does not define port " + std::to_string(port) + " for host \"" +
-                          fqdn + "\"; requests to it get 503");
+                          " does not define port " + std::to_string(port) + " for host \"" + fqdn +
+                          "\"; requests to it get 503");
       }
       return std::nullopt;
     }
     if (isHttp2Protocol(sePort->protocol)) cluster.protocol = ClusterConfig::Protocol::kHttp2;
-    uint16_t defaultPort = static_cast<uint16_t>(sePort->targetPort != 0 ? sePort->targetPort
-                                                                         : sePort->number);
+    uint16_t defaultPort =
+        static_cast<uint16_t>(sePort->targetPort != 0 ? sePort->targetPort : sePort->number);
     using Resolution = config::ServiceEntry::Resolution;
     cluster.discovery = se->resolution == Resolution::kStatic ? ClusterConfig::Discovery::kStatic
                         : se->resolution == Resolution::kDnsRoundRobin
@@ -259,7 +266,8 @@ std::optional<ClusterConfig> ClusterBuilder::makeCluster(const std::string& fqdn
       upstream::EndpointConfig endpoint;
       endpoint.address = ep.address;
       auto mapped = ep.ports.find(sePort->name);
-      endpoint.port = mapped != ep.ports.end() ? static_cast<uint16_t>(mapped->second) : defaultPort;
+      endpoint.port =
+          mapped != ep.ports.end() ? static_cast<uint16_t>(mapped->second) : defaultPort;
       endpoint.weight = ep.weight == 0 ? 1 : ep.weight;
       endpoint.labels = ep.labels;
       cluster.endpoints.push_back(std::move(endpoint));

@@ -7,10 +7,14 @@ namespace portico::route {
 
 HeaderMatcher::HeaderMatcher(std::string lowerName, const config::StringMatch& match, bool invert)
     : name_(std::move(lowerName)), matcher_(match), invert_(invert) {
-  if (name_ == ":method") source_ = Source::kMethod;
-  else if (name_ == ":scheme") source_ = Source::kScheme;
-  else if (name_ == ":authority") source_ = Source::kAuthority;
-  else if (name_ == ":path") source_ = Source::kPath;
+  if (name_ == ":method")
+    source_ = Source::kMethod;
+  else if (name_ == ":scheme")
+    source_ = Source::kScheme;
+  else if (name_ == ":authority")
+    source_ = Source::kAuthority;
+  else if (name_ == ":path")
+    source_ = Source::kPath;
 }
 
 bool HeaderMatcher::matches(const MatchInput& input) const {
@@ -22,9 +26,15 @@ bool HeaderMatcher::matches(const MatchInput& input) const {
       // HTTP/1.1 Host and HTTP/2 :authority are one thing to a matcher.
       if (!value && name_ == "host" && !input.authority.empty()) value = input.authority;
       break;
-    case Source::kMethod: value = input.method; break;
-    case Source::kScheme: value = input.scheme; break;
-    case Source::kAuthority: value = input.authority; break;
+    case Source::kMethod:
+      value = input.method;
+      break;
+    case Source::kScheme:
+      value = input.scheme;
+      break;
+    case Source::kAuthority:
+      value = input.authority;
+      break;
     case Source::kPath:
       if (input.query.empty()) {
         value = input.path;

@@ -108,7 +108,7 @@ bool covers(const HttpMatchRequest& earlier, const HttpMatchRequest& later) {
 // An earlier match block, as the unreachable-route lint remembers it.
 struct Earlier {
   const HttpMatchRequest* match;
-  std::size_t http;     // spec.http[http].match[block]
+  std::size_t http;  // spec.http[http].match[block]
   std::size_t block;
   std::size_t ordinal;  // precedence among the VS's match blocks
 };
@@ -148,10 +148,14 @@ std::size_t conditionHash(const HttpMatchRequest& m) {
 std::string describeUri(const HttpMatchRequest& m) {
   if (!m.uri) return "no uri condition";
   switch (m.uri->kind) {
-    case StringMatch::Kind::kExact: return "uri exact \"" + m.uri->value + "\"";
-    case StringMatch::Kind::kPrefix: return "uri prefix \"" + m.uri->value + "\"";
-    case StringMatch::Kind::kRegex: return "uri regex \"" + m.uri->value + "\"";
-    case StringMatch::Kind::kPresence: return "any uri";
+    case StringMatch::Kind::kExact:
+      return "uri exact \"" + m.uri->value + "\"";
+    case StringMatch::Kind::kPrefix:
+      return "uri prefix \"" + m.uri->value + "\"";
+    case StringMatch::Kind::kRegex:
+      return "uri regex \"" + m.uri->value + "\"";
+    case StringMatch::Kind::kPresence:
+      return "any uri";
   }
   return "";
 }
@@ -197,7 +201,8 @@ std::map<uint16_t, Listener> ListenerBuilder::build() {
     routeSlots_[i].resize(virtualServices_[i]->http.size());
   }
   std::map<uint16_t, std::vector<VirtualHostDraft>> drafts;
-  for (auto& [port, listener] : listeners) drafts[port] = draftVirtualHosts(listener, servers_[port]);
+  for (auto& [port, listener] : listeners)
+    drafts[port] = draftVirtualHosts(listener, servers_[port]);
   for (auto& [port, listener] : listeners) materialize(listener, drafts[port]);
 
   for (std::size_t i = 0; i < virtualServices_.size(); ++i) {
@@ -242,13 +247,13 @@ void ListenerBuilder::collectServers(std::map<uint16_t, Listener>& listeners) {
         listener.protocol = server.protocol;
         firstServer[port] = gw->meta.displayName() + " " + server.path;
       } else if (!protocolsCompatible(listener.protocol, server.protocol)) {
-        diagnostics_.add(config::Diagnostic{
-            config::Severity::kWarning, gw->meta.file, server.mark, gw->meta.displayName(),
-            server.path,
-            "port " + std::to_string(port) + " is already a " +
-                config::protocolName(listener.protocol) + " listener (" + firstServer[port] +
-                "); a " + config::protocolName(server.protocol) +
-                " server cannot share it, server ignored"});
+        diagnostics_.add(config::Diagnostic{config::Severity::kWarning, gw->meta.file, server.mark,
+                                            gw->meta.displayName(), server.path,
+                                            "port " + std::to_string(port) + " is already a " +
+                                                config::protocolName(listener.protocol) +
+                                                " listener (" + firstServer[port] + "); a " +
+                                                config::protocolName(server.protocol) +
+                                                " server cannot share it, server ignored"});
         continue;
       }
       ServerRef ref{gw, &server, gatewayKey, {}};
@@ -278,9 +283,12 @@ std::vector<std::string> ListenerBuilder::intersectHosts(std::size_t vsIndex,
     }
     for (const auto& host : vsHosts_[vsIndex]) {
       std::string domain;
-      if (hostSubsetOf(host, sh.dnsName)) domain = host;
-      else if (hostSubsetOf(sh.dnsName, host)) domain = sh.dnsName;
-      else continue;
+      if (hostSubsetOf(host, sh.dnsName))
+        domain = host;
+      else if (hostSubsetOf(sh.dnsName, host))
+        domain = sh.dnsName;
+      else
+        continue;
       if (!contains(out, domain)) out.push_back(std::move(domain));
     }
   }
@@ -296,6 +304,7 @@ std::vector<ListenerBuilder::RouteDraft> ListenerBuilder::routesFor(std::size_t 
   std::string catchAll;  // path of the catch-all seen so far
   for (std::size_t i = 0; i < vs.http.size(); ++i) {
     const auto& http = vs.http[i];
+    if (http.delegate) continue;  // delegation is not implemented; the parser warns
     std::vector<const HttpMatchRequest*> kept;
     const HttpMatchRequest* catchAllMatch = nullptr;
     std::string catchAllPath;
@@ -319,10 +328,10 @@ std::vector<ListenerBuilder::RouteDraft> ListenerBuilder::routesFor(std::size_t 
     if (!catchAll.empty()) {
       // Shadowed by this VS's own catch-all: Istio drops it.
       if (shadowWarned_.emplace(vsIndex, i).second) {
-        diagnostics_.add(config::Diagnostic{
-            config::Severity::kWarning, vs.meta.file, http.mark, vs.meta.displayName(), http.path,
-            "unreachable route: the catch-all " + catchAll +
-                " before it matches every request; route dropped"});
+        diagnostics_.add(config::Diagnostic{config::Severity::kWarning, vs.meta.file, http.mark,
+                                            vs.meta.displayName(), http.path,
+                                            "unreachable route: the catch-all " + catchAll +
+                                                " before it matches every request; route dropped"});
       }
       continue;
     }
@@ -417,7 +426,7 @@ void ListenerBuilder::lintVirtualService(const config::VirtualService& vs) {
   // Earlier match blocks, indexed so the lint stays linear in the number of routes:
   // by a hash of all their conditions (duplicates), and plain prefixes by prefix text.
   std::unordered_multimap<std::size_t, Earlier> byConditions;
-  PrefixTable plainPrefixes;              // case-sensitive, keys point into the model
+  PrefixTable plainPrefixes;  // case-sensitive, keys point into the model
   std::unordered_map<std::string, std::vector<Earlier>> foldedPrefixes;  // ignoreUriCase
 
   auto findCover = [&](const HttpMatchRequest& m) -> const Earlier* {
@@ -429,8 +438,8 @@ void ListenerBuilder::lintVirtualService(const config::VirtualService& vs) {
     for (auto it = first; it != last; ++it) {
       if (sameConditions(*it->second.match, m)) consider(it->second);
     }
-    if (!m.uri || (m.uri->kind != StringMatch::Kind::kPrefix &&
-                   m.uri->kind != StringMatch::Kind::kExact)) {
+    if (!m.uri ||
+        (m.uri->kind != StringMatch::Kind::kPrefix && m.uri->kind != StringMatch::Kind::kExact)) {
       return best;
     }
     if (!m.ignoreUriCase && !plainPrefixes.empty()) {
@@ -471,8 +480,7 @@ void ListenerBuilder::lintVirtualService(const config::VirtualService& vs) {
       }
       if (firstCover != nullptr) {
         diagnostics_.add(config::Diagnostic{
-            config::Severity::kWarning, vs.meta.file, route.mark, vs.meta.displayName(),
-            route.path,
+            config::Severity::kWarning, vs.meta.file, route.mark, vs.meta.displayName(), route.path,
             "unreachable route: " + vs.http[firstCover->http].path + ".match[" +
                 std::to_string(firstCover->block) + "] (" + describeUri(*firstCover->match) +
                 ") comes first and matches every request it matches"});
@@ -482,8 +490,10 @@ void ListenerBuilder::lintVirtualService(const config::VirtualService& vs) {
       const auto& m = route.match[j];
       Earlier e{&m, k, j, ordinal++};
       if (!hasNonUriConditions(m) && m.uri && m.uri->kind == StringMatch::Kind::kPrefix) {
-        if (m.ignoreUriCase) foldedPrefixes[toLowerAscii(m.uri->value)].push_back(e);
-        else plainPrefixes[m.uri->value].push_back(e);
+        if (m.ignoreUriCase)
+          foldedPrefixes[toLowerAscii(m.uri->value)].push_back(e);
+        else
+          plainPrefixes[m.uri->value].push_back(e);
       }
       byConditions.emplace(conditionHash(m), e);
     }

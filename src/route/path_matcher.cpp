@@ -5,10 +5,18 @@ namespace portico::route {
 PathMatcher::PathMatcher(const config::StringMatch& uri, bool ignoreCase)
     : matcher_(uri, ignoreCase) {
   switch (uri.kind) {
-    case config::StringMatch::Kind::kExact: kind_ = Kind::kExact; break;
-    case config::StringMatch::Kind::kPrefix: kind_ = Kind::kPrefix; break;
-    case config::StringMatch::Kind::kRegex: kind_ = Kind::kRegex; break;
-    case config::StringMatch::Kind::kPresence: kind_ = Kind::kAny; break;
+    case config::StringMatch::Kind::kExact:
+      kind_ = Kind::kExact;
+      break;
+    case config::StringMatch::Kind::kPrefix:
+      kind_ = Kind::kPrefix;
+      break;
+    case config::StringMatch::Kind::kRegex:
+      kind_ = Kind::kRegex;
+      break;
+    case config::StringMatch::Kind::kPresence:
+      kind_ = Kind::kAny;
+      break;
   }
 }
 

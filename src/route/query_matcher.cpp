@@ -1,9 +1,8 @@
 #include "portico/route/query_matcher.h"
 
-#include <utility>
-
 #include <boost/url/decode_view.hpp>
 #include <boost/url/parse_query.hpp>
+#include <utility>
 
 namespace portico::route {
 

@@ -34,8 +34,10 @@ HeaderMutation toMutation(const config::HeaderOperations& ops,
     if (!name.starts_with(':') && name != "host") out.remove.push_back(name);
   }
   if (hostRewrite != nullptr) {
-    if (setHost) *hostRewrite = setHost;
-    else if (addHost) *hostRewrite = addHost;
+    if (setHost)
+      *hostRewrite = setHost;
+    else if (addHost)
+      *hostRewrite = addHost;
   }
   return out;
 }
@@ -128,12 +130,14 @@ ForwardAction RouteBuilder::buildForward(const config::VirtualService& vs,
   return action;
 }
 
-std::unique_ptr<Route> RouteBuilder::build(const config::VirtualService& vs, std::size_t httpIndex) {
+std::unique_ptr<Route> RouteBuilder::build(const config::VirtualService& vs,
+                                           std::size_t httpIndex) {
   const config::HttpRoute& http = vs.http[httpIndex];
   auto route = std::make_unique<Route>();
   route->virtualService = vs.meta.ns + "/" + vs.meta.name;
-  route->name = !http.name.empty() ? http.name
-                                   : route->virtualService + "/http[" + std::to_string(httpIndex) + "]";
+  route->name = !http.name.empty()
+                    ? http.name
+                    : route->virtualService + "/http[" + std::to_string(httpIndex) + "]";
 
   if (http.redirect) {
     const auto& r = *http.redirect;
@@ -210,8 +214,8 @@ std::unique_ptr<Route> RouteBuilder::build(const config::VirtualService& vs, std
   for (std::size_t i = 0; i < http.mirrors.size(); ++i) {
     const auto& mirror = http.mirrors[i];
     std::string field = http.path + ".mirrors[" + std::to_string(i) + "].destination";
-    route->mirrors.push_back(MirrorPolicy{
-        clusters_.clusterFor(mirror.destination, vs.meta, field), perMillion(mirror.percentage)});
+    route->mirrors.push_back(MirrorPolicy{clusters_.clusterFor(mirror.destination, vs.meta, field),
+                                          perMillion(mirror.percentage)});
   }
   route->cors = http.corsPolicy;
   return route;

@@ -7,6 +7,10 @@ namespace portico::route {
 namespace {
 
 constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+// Below this many regex uris, running them one by one is as fast as a set.
+constexpr std::size_t kMinRegexSetSize = 8;
+// The set's program and DFA cache; a lookup falls back to one-by-one if it runs out.
+constexpr int64_t kRegexSetMemory = 64 << 20;
 
 inline char lowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
@@ -87,7 +91,32 @@ void RouteIndex::add(uint32_t route, RequestMatcher matcher) {
   entries_.push_back(Entry{route, std::move(matcher)});
 }
 
-void RouteIndex::shrink() {
+RouteIndex::RouteIndex() = default;
+RouteIndex::~RouteIndex() = default;
+
+void RouteIndex::finalize() {
+  std::vector<uint32_t> regexIds;
+  for (uint32_t id : generic_) {
+    if (entries_[id].matcher.path().kind() == PathMatcher::Kind::kRegex) regexIds.push_back(id);
+  }
+  if (!regexSet_ && regexIds.size() >= kMinRegexSetSize) {
+    RE2::Options options;
+    options.set_log_errors(false);
+    options.set_max_mem(kRegexSetMemory);
+    auto set = std::make_unique<RE2::Set>(options, RE2::ANCHOR_BOTH);
+    bool ok = true;
+    for (uint32_t id : regexIds) {
+      std::string error;
+      ok = ok && set->Add(entries_[id].matcher.path().value(), &error) >= 0;
+    }
+    if (ok && set->Compile()) {
+      regexSet_ = std::move(set);
+      regexSetEntries_ = std::move(regexIds);
+      std::erase_if(generic_, [&](uint32_t id) {
+        return entries_[id].matcher.path().kind() == PathMatcher::Kind::kRegex;
+      });
+    }
+  }
   entries_.shrink_to_fit();
   generic_.shrink_to_fit();
   caseSensitive_.shrink();
@@ -103,6 +132,31 @@ std::optional<RouteIndex::Result> RouteIndex::find(const MatchInput& input) cons
     if (entries_[id].matcher.match(input)) {
       best = id;
       break;
+    }
+  }
+  if (regexSet_ && regexSetEntries_.front() < best) {
+    // Reused per thread: no allocation per request once warm.
+    thread_local std::vector<int> hits;
+    hits.clear();
+    RE2::Set::ErrorInfo error{RE2::Set::kNoError};
+    if (regexSet_->Match(input.path, &hits, &error)) {
+      std::sort(hits.begin(), hits.end());
+      for (int hit : hits) {
+        uint32_t id = regexSetEntries_[static_cast<std::size_t>(hit)];
+        if (id >= best) break;
+        if (entries_[id].matcher.conditionsHold(input)) {
+          best = id;
+          break;
+        }
+      }
+    } else if (error.kind != RE2::Set::kNoError) {
+      for (uint32_t id : regexSetEntries_) {
+        if (id >= best) break;
+        if (entries_[id].matcher.match(input)) {
+          best = id;
+          break;
+        }
+      }
     }
   }
   if (best == kNone) return std::nullopt;

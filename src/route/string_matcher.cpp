@@ -18,7 +18,8 @@ bool equalsIgnoreCase(std::string_view a, std::string_view lowerB) {
 }
 
 bool startsWithIgnoreCase(std::string_view s, std::string_view lowerPrefix) {
-  return s.size() >= lowerPrefix.size() && equalsIgnoreCase(s.substr(0, lowerPrefix.size()), lowerPrefix);
+  return s.size() >= lowerPrefix.size() &&
+         equalsIgnoreCase(s.substr(0, lowerPrefix.size()), lowerPrefix);
 }
 
 std::string toLowerAscii(std::string_view s) {

@@ -7,7 +7,9 @@
 namespace portico::route {
 
 VirtualHost::VirtualHost(std::string name, std::vector<std::string> domains)
-    : name_(std::move(name)), domains_(std::move(domains)), index_(std::make_unique<RouteIndex>()) {}
+    : name_(std::move(name)),
+      domains_(std::move(domains)),
+      index_(std::make_unique<RouteIndex>()) {}
 
 VirtualHost::~VirtualHost() = default;
 VirtualHost::VirtualHost(VirtualHost&&) noexcept = default;
@@ -35,7 +37,7 @@ void VirtualHost::addRouteFromModel(std::unique_ptr<Route> route,
   for (const auto* match : matches) index_->add(routeIndex, RequestMatcher(*match));
 }
 
-void VirtualHost::finalize() { index_->shrink(); }
+void VirtualHost::finalize() { index_->finalize(); }
 
 std::optional<RouteMatch> VirtualHost::match(const MatchInput& input) const {
   auto found = index_->find(input);

@@ -70,7 +70,7 @@ class ListenerBuilder {
   RouteBuilder& routes_;
   config::Diagnostics& diagnostics_;
   std::vector<const config::VirtualService*> virtualServices_;  // Istio order
-  std::vector<std::vector<std::string>> vsHosts_;                // lower-cased
+  std::vector<std::vector<std::string>> vsHosts_;               // lower-cased
   std::map<uint16_t, std::vector<ServerRef>> servers_;
   struct RouteSlot {
     std::unique_ptr<Route> route;

@@ -3,11 +3,11 @@
 // RE2 here and shared between copies, so matching never constructs anything.
 #pragma once
 
+#include <re2/re2.h>
+
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include <re2/re2.h>
 
 #include "portico/config/common.h"
 

@@ -236,5 +236,82 @@ TEST(ConfigLoaderTest, ListItemsAreResources) {
   EXPECT_EQ(set.serviceEntries[1].meta.mark.line, 8);
 }
 
+// Every field of every kind given the wrong shape: each becomes a diagnostic, none a crash.
+TEST(ConfigLoaderTest, WrongShapesAreDiagnosticsNotCrashes) {
+  TempDir dir;
+  std::string docs;
+  const char* kinds[][2] = {{"Gateway", "networking.istio.io/v1"},
+                            {"VirtualService", "networking.istio.io/v1"},
+                            {"DestinationRule", "networking.istio.io/v1"},
+                            {"ServiceEntry", "networking.istio.io/v1"},
+                            {"RateLimitConfig", "portico.dev/v1alpha1"}};
+  const char* specs[] = {
+      "[1, 2]",
+      "scalar",
+      "{servers: x, hosts: {a: b}, http: 3, host: [1], subsets: {a: 1}, ports: 7, endpoints: x, "
+      "targetRefs: {}, limits: 1, trafficPolicy: [1], selector: [1], gateways: {a: 1}}",
+      "{servers: [1, [2], {port: [1], hosts: [[1]], tls: [1]}], http: [1, {match: 1, route: 2}], "
+      "subsets: [1, {name: [1], labels: [1]}], ports: [1, {number: {a: 1}, name: [1]}], "
+      "endpoints: [1, {address: [1], ports: [1]}], targetRefs: [1, {kind: [1]}], "
+      "limits: [1, {name: {}, key: [1], match: 1, requestsPerUnit: x}], "
+      "trafficPolicy: {loadBalancer: 1, connectionPool: {tcp: 1, http: [1]}, "
+      "outlierDetection: {interval: [1]}, portLevelSettings: [1, {port: 1}]}, "
+      "backend: {redis: {address: \":\"}}}",
+  };
+  int n = 0;
+  for (const auto& kind : kinds) {
+    for (const char* spec : specs) {
+      docs += std::string("---\napiVersion: ") + kind[1] + "\nkind: " + kind[0] +
+              "\nmetadata: {name: n" + std::to_string(n++) + "}\nspec: " + spec + "\n";
+    }
+  }
+  docs += "---\nkind: [1]\n---\nkind: Gateway\napiVersion: networking.istio.io/v1\nmetadata: x\n";
+  docs += "---\nkind: ServiceEntry\napiVersion: networking.istio.io/v1\nmetadata: {name: [1]}\n";
+  auto p = dir.write("shapes.yaml", docs);
+  ConfigSet set = loadConfig({p.string()});
+  EXPECT_TRUE(set.diagnostics.hasErrors());
+  for (const auto& d : set.diagnostics.items()) {
+    EXPECT_EQ(d.message.find("internal error"), std::string::npos) << d.format();
+  }
+}
+
+TEST(ConfigLoaderTest, CrossValidationRunsAfterLoading) {
+  TempDir dir;
+  auto p = dir.write("c.yaml", std::string(kGateway) + R"(---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs}
+spec:
+  hosts: ["*"]
+  gateways:
+  - gw
+  - missing
+  http:
+  - route:
+    - destination: {host: reviews, subset: v9}
+---
+apiVersion: networking.istio.io/v1alpha3
+kind: RateLimitConfig
+metadata: {name: rl}
+spec:
+  targetRefs:
+  - {kind: VirtualService, name: x}
+  limits: [{name: all, requestsPerUnit: 1, unit: SECOND}]
+)");
+  ConfigSet set = loadConfig({p.string()});
+  EXPECT_EQ(set.diagnostics.format(),
+            p.string() +
+                ":27:5: RateLimitConfig default/rl: spec.targetRefs[0]: VirtualService "
+                "default/x not found\n" +
+                p.string() +
+                ":17:5: warning: VirtualService default/vs: spec.gateways[1]: Gateway "
+                "default/missing not found; the rules bound to it are unused\n" +
+                p.string() +
+                ":20:20: warning: VirtualService default/vs: "
+                "spec.http[0].route[0].destination.subset: subset v9 of host reviews is "
+                "not defined by a DestinationRule (none has that host); requests routed "
+                "to it get 503\n");
+}
+
 }  // namespace
 }  // namespace portico::config

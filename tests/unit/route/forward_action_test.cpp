@@ -1,6 +1,6 @@
-#include <random>
-
 #include <gtest/gtest.h>
+
+#include <random>
 
 #include "portico/route/route.h"
 
@@ -39,7 +39,8 @@ TEST(ForwardActionTest, NinetyTenOverManyPicks) {
 TEST(ForwardActionTest, RelativeWeightsNeedNotSumTo100) {
   ForwardAction a = split({1, 3});
   int counts[2] = {0, 0};
-  for (uint32_t r = 0; r < a.totalWeight * 1000; ++r) ++counts[a.pick(r % a.totalWeight).clusterName == "c1"];
+  for (uint32_t r = 0; r < a.totalWeight * 1000; ++r)
+    ++counts[a.pick(r % a.totalWeight).clusterName == "c1"];
   EXPECT_EQ(counts[1], 3 * counts[0]);
 }
 

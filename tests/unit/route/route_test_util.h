@@ -133,8 +133,8 @@ inline config::HttpRoute http(std::vector<config::HttpMatchRequest> match,
 
 inline config::VirtualService virtualService(std::string name, std::vector<std::string> hosts,
                                              std::vector<std::string> gateways,
-                                             std::vector<config::HttpRoute> routes,
-                                             int order = 0, std::string ns = "default") {
+                                             std::vector<config::HttpRoute> routes, int order = 0,
+                                             std::string ns = "default") {
   config::VirtualService vs;
   vs.meta = meta("VirtualService", std::move(name), std::move(ns), order);
   vs.hosts = std::move(hosts);

@@ -1,18 +1,19 @@
-#include <gtest/gtest.h>
+#include "portico/route/snapshot_compiler.h"
+
 #include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include "portico/route/cluster_builder.h"
 #include "portico/route/listener_builder.h"
-#include "portico/route/snapshot_compiler.h"
 #include "route_test_util.h"
 
 namespace portico::route {
 namespace {
 
 using namespace testing;
+using config::Protocol;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using config::Protocol;
 
 config::ConfigSet oneGateway(std::vector<config::VirtualService> vss,
                              std::vector<std::string> hosts = {"*"}) {
@@ -50,8 +51,8 @@ TEST(SnapshotCompilerTest, RefusesConfigWithErrors) {
 
 TEST(SnapshotCompilerTest, ListenersMergeServersPerPortAndFilterByLabels) {
   config::ConfigSet set;
-  set.gateways.push_back(gateway("a", {server(80, Protocol::kHttp, {"a.com"}),
-                                       server(8080, Protocol::kHttp, {"*"}, "alt")}));
+  set.gateways.push_back(gateway(
+      "a", {server(80, Protocol::kHttp, {"a.com"}), server(8080, Protocol::kHttp, {"*"}, "alt")}));
   set.gateways.push_back(gateway("b", {server(80, Protocol::kHttp2, {"b.com"})}, "default", 1));
   config::Gateway other = gateway("other", {server(9090, Protocol::kHttp, {"*"})}, "default", 2);
   other.selector = {{"istio", "egressgateway"}};
@@ -89,10 +90,11 @@ TEST(SnapshotCompilerTest, ListenersMergeServersPerPortAndFilterByLabels) {
 
 TEST(SnapshotCompilerTest, VirtualHostDomainIsTheMoreSpecificName) {
   config::ConfigSet set;
-  set.gateways.push_back(gateway("gw", {server(80, Protocol::kHttp, {"*.example.com", "Shop.com"})}));
-  set.virtualServices.push_back(virtualService(
-      "vs", {"API.example.com", "*.shop.com", "*", "other.org"}, {"default/gw"},
-      {http({}, {dest("svc", 80)}, "r")}));
+  set.gateways.push_back(
+      gateway("gw", {server(80, Protocol::kHttp, {"*.example.com", "Shop.com"})}));
+  set.virtualServices.push_back(virtualService("vs",
+                                               {"API.example.com", "*.shop.com", "*", "other.org"},
+                                               {"default/gw"}, {http({}, {dest("svc", 80)}, "r")}));
   Compiled c = compile(std::move(set));
   std::vector<std::string> domains;
   for (const auto& vh : c.snapshot->listener(80)->virtualHosts.virtualHosts()) {
@@ -107,15 +109,12 @@ TEST(SnapshotCompilerTest, VirtualHostDomainIsTheMoreSpecificName) {
 
 TEST(SnapshotCompilerTest, ServerHostNamespaceRestrictsBinding) {
   config::ConfigSet set;
-  set.gateways.push_back(gateway("gw",
-                                 {server(80, Protocol::kHttp, {"prod/a.com", "./b.com", "*/c.com"})},
-                                 "infra"));
-  set.virtualServices.push_back(
-      virtualService("p", {"a.com", "b.com", "c.com"}, {"infra/gw"}, {http({}, {dest("s", 80)}, "prod")},
-                     0, "prod"));
-  set.virtualServices.push_back(
-      virtualService("i", {"a.com", "b.com", "c.com"}, {"infra/gw"}, {http({}, {dest("s", 80)}, "infra")},
-                     1, "infra"));
+  set.gateways.push_back(
+      gateway("gw", {server(80, Protocol::kHttp, {"prod/a.com", "./b.com", "*/c.com"})}, "infra"));
+  set.virtualServices.push_back(virtualService("p", {"a.com", "b.com", "c.com"}, {"infra/gw"},
+                                               {http({}, {dest("s", 80)}, "prod")}, 0, "prod"));
+  set.virtualServices.push_back(virtualService("i", {"a.com", "b.com", "c.com"}, {"infra/gw"},
+                                               {http({}, {dest("s", 80)}, "infra")}, 1, "infra"));
   Compiled c = compile(std::move(set));
   EXPECT_EQ(c.routeFor(get("/", "a.com")), "prod");
   EXPECT_EQ(c.routeFor(get("/", "b.com")), "infra");
@@ -123,9 +122,9 @@ TEST(SnapshotCompilerTest, ServerHostNamespaceRestrictsBinding) {
 }
 
 TEST(SnapshotCompilerTest, VirtualServiceWithoutGatewaysBindsNothing) {
-  config::ConfigSet set = oneGateway({virtualService("mesh", {"*"}, {}, {http({}, {dest("s", 80)})}),
-                                      virtualService("other", {"*"}, {"default/nope"},
-                                                     {http({}, {dest("s", 80)})}, 1)});
+  config::ConfigSet set = oneGateway(
+      {virtualService("mesh", {"*"}, {}, {http({}, {dest("s", 80)})}),
+       virtualService("other", {"*"}, {"default/nope"}, {http({}, {dest("s", 80)})}, 1)});
   Compiled c = compile(std::move(set));
   EXPECT_TRUE(c.snapshot->listener(80)->virtualHosts.virtualHosts().empty());
   EXPECT_THAT(c.warnings(),
@@ -141,7 +140,8 @@ TEST(SnapshotCompilerTest, HttpRoutesOnlyOnHttpAndTerminatedHttps) {
   https.tls->mode = config::ServerTls::Mode::kSimple;
   config::Server passthrough = server(8443, Protocol::kHttps, {"*"}, "pass");
   passthrough.tls = config::ServerTls{};
-  set.gateways.push_back(gateway("gw", {https, passthrough, server(9000, Protocol::kTcp, {"*"}, "tcp")}));
+  set.gateways.push_back(
+      gateway("gw", {https, passthrough, server(9000, Protocol::kTcp, {"*"}, "tcp")}));
   set.virtualServices.push_back(
       virtualService("vs", {"*"}, {"default/gw"}, {http({}, {dest("s", 80)}, "r")}));
   Compiled c = compile(std::move(set));
@@ -158,8 +158,8 @@ TEST(SnapshotCompilerTest, HttpsRedirectMarksEveryServerHost) {
   s.tls = config::ServerTls{};
   s.tls->httpsRedirect = true;
   set.gateways.push_back(gateway("gw", {s}));
-  set.virtualServices.push_back(virtualService("vs", {"a.com"}, {"default/gw"},
-                                               {http({}, {dest("s", 80)}, "r")}));
+  set.virtualServices.push_back(
+      virtualService("vs", {"a.com"}, {"default/gw"}, {http({}, {dest("s", 80)}, "r")}));
   Compiled c = compile(std::move(set));
   EXPECT_TRUE(c.vhost(80, "a.com")->requireTls());
   ASSERT_NE(c.vhost(80, "b.com"), nullptr);  // redirect-only virtual host
@@ -170,9 +170,12 @@ TEST(SnapshotCompilerTest, HttpsRedirectMarksEveryServerHost) {
 TEST(SnapshotCompilerTest, PrecedenceAcrossVirtualServicesByOrderThenName) {
   // Same order: name breaks the tie, so "a-vs" comes before "b-vs" despite list order.
   config::ConfigSet set = oneGateway({
-      virtualService("b-vs", {"*"}, {"default/gw"}, {http({uriMatch(prefix("/x"))}, {dest("s", 80)}, "b")}, 5),
-      virtualService("a-vs", {"*"}, {"default/gw"}, {http({uriMatch(prefix("/x"))}, {dest("s", 80)}, "a")}, 5),
-      virtualService("first", {"*"}, {"default/gw"}, {http({uriMatch(prefix("/"))}, {dest("s", 80)}, "first-catch-all")}, 1),
+      virtualService("b-vs", {"*"}, {"default/gw"},
+                     {http({uriMatch(prefix("/x"))}, {dest("s", 80)}, "b")}, 5),
+      virtualService("a-vs", {"*"}, {"default/gw"},
+                     {http({uriMatch(prefix("/x"))}, {dest("s", 80)}, "a")}, 5),
+      virtualService("first", {"*"}, {"default/gw"},
+                     {http({uriMatch(prefix("/"))}, {dest("s", 80)}, "first-catch-all")}, 1),
   });
   Compiled c = compile(std::move(set));
   EXPECT_EQ(c.routeFor(get("/x")), "a");
@@ -188,8 +191,7 @@ TEST(SnapshotCompilerTest, RoutesAfterCatchAllAreDroppedWithWarning) {
       "vs", {"*"}, {"default/gw"},
       {http({uriMatch(prefix("/a"))}, {dest("s", 80)}, "a"),
        http({uriMatch(prefix("/b")), uriMatch(regex(".*"))}, {dest("s", 80)}, "b"),
-       http({uriMatch(prefix("/c"))}, {dest("s", 80)}, "c"),
-       http({}, {dest("s", 80)}, "d")})});
+       http({uriMatch(prefix("/c"))}, {dest("s", 80)}, "c"), http({}, {dest("s", 80)}, "d")})});
   Compiled c = compile(std::move(set));
   EXPECT_EQ(c.routeFor(get("/c")), "b");
   std::vector<std::string> names;
@@ -209,14 +211,14 @@ TEST(SnapshotCompilerTest, LintsDuplicateAndCoveredPrefixes) {
   withHeader.headers = {{"x", exact("1")}};
   config::HttpMatchRequest lowerCase = uriMatch(prefix("/API/v2"));
   lowerCase.ignoreUriCase = true;
-  config::ConfigSet set = oneGateway({virtualService(
-      "vs", {"*"}, {"default/gw"},
-      {http({withHeader}, {dest("s", 80)}, "hdr"),
-       http({uriMatch(prefix("/api"))}, {dest("s", 80)}, "api"),
-       http({withHeader}, {dest("s", 80)}, "dup"),            // identical to http[0]
-       http({uriMatch(exact("/api/v1"))}, {dest("s", 80)}, "covered"),
-       http({lowerCase}, {dest("s", 80)}, "case"),              // matches /API/v2: not covered
-       http({uriMatch(prefix("/ap"))}, {dest("s", 80)}, "broader")})});
+  config::ConfigSet set = oneGateway(
+      {virtualService("vs", {"*"}, {"default/gw"},
+                      {http({withHeader}, {dest("s", 80)}, "hdr"),
+                       http({uriMatch(prefix("/api"))}, {dest("s", 80)}, "api"),
+                       http({withHeader}, {dest("s", 80)}, "dup"),  // identical to http[0]
+                       http({uriMatch(exact("/api/v1"))}, {dest("s", 80)}, "covered"),
+                       http({lowerCase}, {dest("s", 80)}, "case"),  // matches /API/v2: not covered
+                       http({uriMatch(prefix("/ap"))}, {dest("s", 80)}, "broader")})});
   Compiled c = compile(std::move(set));
   EXPECT_THAT(c.warnings(),
               ElementsAre("test.yaml: warning: VirtualService default/vs: spec.http[2]: "
@@ -230,8 +232,8 @@ TEST(SnapshotCompilerTest, LintsDuplicateAndCoveredPrefixes) {
 
 TEST(SnapshotCompilerTest, MatchPortAndPerMatchGateways) {
   config::ConfigSet set;
-  set.gateways.push_back(gateway("gw", {server(80, Protocol::kHttp, {"*"}),
-                                        server(8080, Protocol::kHttp, {"*"}, "alt")}));
+  set.gateways.push_back(gateway(
+      "gw", {server(80, Protocol::kHttp, {"*"}), server(8080, Protocol::kHttp, {"*"}, "alt")}));
   set.gateways.push_back(gateway("gw2", {server(9090, Protocol::kHttp, {"*"})}, "default", 1));
   config::HttpMatchRequest on8080 = uriMatch(prefix("/p"));
   on8080.port = 8080;
@@ -255,14 +257,14 @@ TEST(SnapshotCompilerTest, MatchPortAndPerMatchGateways) {
 }
 
 TEST(SnapshotCompilerTest, WeightsAndClusterNames) {
-  config::ConfigSet set = oneGateway({virtualService(
-      "vs", {"*"}, {"default/gw"},
-      {http({uriMatch(prefix("/split"))},
-            {dest("reviews", 9080, "v1", 90), dest("reviews", 9080, "v2", 10),
-             dest("reviews", 9080, "v3", 0)},
-            "split"),
-       http({uriMatch(prefix("/single"))}, {dest("ratings.prod.svc.cluster.local", 8080, "", 30)},
-            "single")})});
+  config::ConfigSet set = oneGateway(
+      {virtualService("vs", {"*"}, {"default/gw"},
+                      {http({uriMatch(prefix("/split"))},
+                            {dest("reviews", 9080, "v1", 90), dest("reviews", 9080, "v2", 10),
+                             dest("reviews", 9080, "v3", 0)},
+                            "split"),
+                       http({uriMatch(prefix("/single"))},
+                            {dest("ratings.prod.svc.cluster.local", 8080, "", 30)}, "single")})});
   Compiled c = compile(std::move(set));
   const auto* split = c.vhost(80, "x")->match(get("/split").input())->route;
   const auto& f = forward(*split);
@@ -314,9 +316,9 @@ config::Subset subset(std::string name, std::map<std::string, std::string> label
 }
 
 TEST(ClusterBuilderTest, SubsetsSelectEndpointsByLabelsAndPortsResolve) {
-  config::ConfigSet set = oneGateway({virtualService(
-      "vs", {"*"}, {"default/gw"},
-      {http({}, {dest("reviews.default.svc.cluster.local", 9080, "v2")})})});
+  config::ConfigSet set = oneGateway(
+      {virtualService("vs", {"*"}, {"default/gw"},
+                      {http({}, {dest("reviews.default.svc.cluster.local", 9080, "v2")})})});
   config::ServicePort p{9080, Protocol::kHttp, "http", 8000, {}};
   set.serviceEntries.push_back(serviceEntry(
       "reviews.default.svc.cluster.local", config::ServiceEntry::Resolution::kStatic, {p},
@@ -338,22 +340,27 @@ TEST(ClusterBuilderTest, SubsetsSelectEndpointsByLabelsAndPortsResolve) {
   EXPECT_EQ(v2->endpoints[0].port, 7000);  // endpoint port map beats targetPort
   EXPECT_EQ(v2->endpoints[1].port, 8000);  // targetPort
   // The registry's clusters exist whether referenced or not.
-  EXPECT_EQ(c.snapshot->cluster("outbound|9080|v1|reviews.default.svc.cluster.local")->endpoints.size(), 1u);
-  EXPECT_EQ(c.snapshot->cluster("outbound|9080||reviews.default.svc.cluster.local")->endpoints.size(), 3u);
+  EXPECT_EQ(
+      c.snapshot->cluster("outbound|9080|v1|reviews.default.svc.cluster.local")->endpoints.size(),
+      1u);
+  EXPECT_EQ(
+      c.snapshot->cluster("outbound|9080||reviews.default.svc.cluster.local")->endpoints.size(),
+      3u);
 }
 
 TEST(ClusterBuilderTest, DnsDiscoveryAndNoServiceEntry) {
-  config::ConfigSet set = oneGateway({virtualService(
-      "vs", {"*"}, {"default/gw"},
-      {http({uriMatch(prefix("/a"))}, {dest("api.ext.com")}),
-       http({uriMatch(prefix("/b"))}, {dest("rr.ext.com")}),
-       http({uriMatch(prefix("/c"))}, {dest("plain.ext.com", 8443)}),
-       http({uriMatch(prefix("/d"))}, {dest("noport.ext.com")})})});
+  config::ConfigSet set =
+      oneGateway({virtualService("vs", {"*"}, {"default/gw"},
+                                 {http({uriMatch(prefix("/a"))}, {dest("api.ext.com")}),
+                                  http({uriMatch(prefix("/b"))}, {dest("rr.ext.com")}),
+                                  http({uriMatch(prefix("/c"))}, {dest("plain.ext.com", 8443)}),
+                                  http({uriMatch(prefix("/d"))}, {dest("noport.ext.com")})})});
   config::ServicePort p{443, Protocol::kGrpc, "grpc", 0, {}};
   set.serviceEntries.push_back(
       serviceEntry("api.ext.com", config::ServiceEntry::Resolution::kDns, {p}, {}));
-  set.serviceEntries.push_back(serviceEntry("rr.ext.com", config::ServiceEntry::Resolution::kDnsRoundRobin,
-                                            {p}, {endpoint("lb.ext.com", {})}));
+  set.serviceEntries.push_back(serviceEntry("rr.ext.com",
+                                            config::ServiceEntry::Resolution::kDnsRoundRobin, {p},
+                                            {endpoint("lb.ext.com", {})}));
   Compiled c = compile(std::move(set));
   const auto* api = c.snapshot->cluster("outbound|443||api.ext.com");  // the SE's only port
   ASSERT_NE(api, nullptr);
@@ -373,18 +380,19 @@ TEST(ClusterBuilderTest, DnsDiscoveryAndNoServiceEntry) {
   EXPECT_EQ(plain->connectTimeout, std::chrono::milliseconds(10000));
   EXPECT_EQ(plain->lbPolicy, upstream::ClusterConfig::LbPolicy::kLeastRequest);
   EXPECT_NE(c.snapshot->cluster("outbound|80||noport.ext.com"), nullptr);
-  EXPECT_THAT(c.warnings(),
-              ElementsAre("test.yaml: warning: VirtualService default/vs: "
-                          "spec.http[3].route[0].destination.port: destination port is required "
-                          "for host \"noport.ext.com\", which no ServiceEntry defines; using port 80"));
+  EXPECT_THAT(
+      c.warnings(),
+      ElementsAre("test.yaml: warning: VirtualService default/vs: "
+                  "spec.http[3].route[0].destination.port: destination port is required "
+                  "for host \"noport.ext.com\", which no ServiceEntry defines; using port 80"));
 }
 
 TEST(ClusterBuilderTest, DestinationRulePrecedenceMergeAndPolicyLayers) {
-  config::ConfigSet set = oneGateway({virtualService(
-      "vs", {"*"}, {"default/gw"},
-      {http({uriMatch(prefix("/a"))}, {dest("a.example.com", 80, "canary")}),
-       http({uriMatch(prefix("/b"))}, {dest("a.example.com", 8080)}),
-       http({uriMatch(prefix("/c"))}, {dest("b.example.com", 80)})})});
+  config::ConfigSet set = oneGateway(
+      {virtualService("vs", {"*"}, {"default/gw"},
+                      {http({uriMatch(prefix("/a"))}, {dest("a.example.com", 80, "canary")}),
+                       http({uriMatch(prefix("/b"))}, {dest("a.example.com", 8080)}),
+                       http({uriMatch(prefix("/c"))}, {dest("b.example.com", 80)})})});
 
   auto pool = [](int connectMs, uint32_t maxConn) {
     config::ConnectionPoolSettings p;
@@ -479,7 +487,8 @@ TEST(RouteBuilderTest, ActionsRewritesHeadersRetriesFaultMirrors) {
   r4.directResponse = config::HttpDirectResponse{418, std::string("short and stout"), {}};
   config::HttpRoute r5 = http({uriMatch(prefix("/default"))}, {dest("svc", 8080)});
 
-  Compiled c = compile(oneGateway({virtualService("vs", {"*"}, {"default/gw"}, {r1, r2, r3, r4, r5})}));
+  Compiled c =
+      compile(oneGateway({virtualService("vs", {"*"}, {"default/gw"}, {r1, r2, r3, r4, r5})}));
   const VirtualHost* vh = c.vhost(80, "x");
   const Route& a = *vh->match(get("/products/1").input())->route;
   EXPECT_EQ(a.name, "default/vs/http[0]");
@@ -487,8 +496,8 @@ TEST(RouteBuilderTest, ActionsRewritesHeadersRetriesFaultMirrors) {
   EXPECT_EQ(a.rewrite.kind, PathRewrite::Kind::kPrefix);
   EXPECT_EQ(a.rewrite.replacement, "/");
   EXPECT_EQ(a.hostRewrite, "set.example");  // set wins over add
-  EXPECT_EQ(a.requestHeaders.add, (std::vector<std::pair<std::string, std::string>>{
-                                      {"x-forwarded-proto", "https"}}));
+  EXPECT_EQ(a.requestHeaders.add,
+            (std::vector<std::pair<std::string, std::string>>{{"x-forwarded-proto", "https"}}));
   EXPECT_TRUE(a.requestHeaders.set.empty());
   EXPECT_EQ(a.requestHeaders.remove, std::vector<std::string>{"x-a"});
   EXPECT_EQ(a.responseHeaders.set.size(), 1u);
@@ -505,9 +514,10 @@ TEST(RouteBuilderTest, ActionsRewritesHeadersRetriesFaultMirrors) {
   EXPECT_EQ(a.mirrors[0].clusterName, "outbound|80||shadow.default.svc.cluster.local");
   EXPECT_EQ(a.mirrors[0].perMillion, 500000u);
   EXPECT_EQ(a.timeout, std::chrono::milliseconds(1500));
-  EXPECT_THAT(c.diagnostics.format(),
-              HasSubstr("test.yaml: warning: VirtualService default/vs: spec.http[0].retries.retryOn: "
-                        "retry policy \"retriable-headers\" is not supported by Portico; ignored"));
+  EXPECT_THAT(
+      c.diagnostics.format(),
+      HasSubstr("test.yaml: warning: VirtualService default/vs: spec.http[0].retries.retryOn: "
+                "retry policy \"retriable-headers\" is not supported by Portico; ignored"));
 
   const Route& b = *vh->match(get("/re/x").input())->route;
   EXPECT_EQ(b.rewrite.kind, PathRewrite::Kind::kRegex);
@@ -536,8 +546,8 @@ TEST(RouteBuilderTest, DestinationHeadersAndHostRewrite) {
   config::HttpRouteDestination d = dest("svc", 80, "", 1);
   d.headers.request.set = {{"host", "dest.example"}, {"x-d", "1"}};
   d.headers.response.add = {{"x-resp", "2"}};
-  Compiled c = compile(oneGateway({virtualService("vs", {"*"}, {"default/gw"},
-                                                  {http({}, {d, dest("svc2", 80, "", 1)})})}));
+  Compiled c = compile(oneGateway(
+      {virtualService("vs", {"*"}, {"default/gw"}, {http({}, {d, dest("svc2", 80, "", 1)})})}));
   const auto& f = forward(*c.vhost(80, "x")->routes()[0]);
   EXPECT_EQ(f.clusters[0].hostRewrite, "dest.example");
   EXPECT_EQ(f.clusters[0].requestHeaders.set.size(), 1u);
@@ -547,8 +557,8 @@ TEST(RouteBuilderTest, DestinationHeadersAndHostRewrite) {
 
 TEST(SnapshotCompilerTest, VersionIsContentHash) {
   auto make = [](std::string host) {
-    config::ConfigSet set = oneGateway({virtualService("vs", {"*"}, {"default/gw"},
-                                                       {http({}, {dest(host, 80)})})});
+    config::ConfigSet set =
+        oneGateway({virtualService("vs", {"*"}, {"default/gw"}, {http({}, {dest(host, 80)})})});
     set.virtualServices[0].meta.source = YAML::Load("spec: {hosts: ['" + host + "']}");
     return compile(std::move(set));
   };

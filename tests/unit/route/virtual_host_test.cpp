@@ -1,9 +1,10 @@
-#include <random>
+#include "portico/route/virtual_host.h"
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "portico/route/route_index.h"
-#include "portico/route/virtual_host.h"
 #include "portico/route/virtual_host_table.h"
 #include "route_test_util.h"
 
@@ -54,8 +55,8 @@ TEST(VirtualHostTest, NoMatchIs404) {
 
 TEST(VirtualHostTest, OrOfMatchBlocksAndMatchedPathLength) {
   VirtualHost vh("h", {"example.com"});
-  vh.addRoute(named("multi"), {uriMatch(exact("/exact")), uriMatch(prefix("/pre")),
-                               uriMatch(regex("/re/[a-z]+"))});
+  vh.addRoute(named("multi"),
+              {uriMatch(exact("/exact")), uriMatch(prefix("/pre")), uriMatch(regex("/re/[a-z]+"))});
   vh.addRoute(named("any"), {});
   vh.finalize();
   auto m = vh.match(get("/exact").input());
@@ -97,10 +98,17 @@ TEST(VirtualHostTest, IndexAgreesWithLinearScan) {
       config::HttpMatchRequest m;
       const std::string& w = words[rng() % words.size()];
       switch (rng() % 5) {
-        case 0: m.uri = exact(w.empty() ? "/" : w); break;
-        case 1: m.uri = prefix(w); break;
-        case 2: m.uri = regex(w + ".*"); break;
-        case 3: break;
+        case 0:
+          m.uri = exact(w.empty() ? "/" : w);
+          break;
+        case 1:
+          m.uri = prefix(w);
+          break;
+        case 2:
+          m.uri = regex(w + ".*");
+          break;
+        case 3:
+          break;
         case 4:
           m.uri = prefix(w);
           m.ignoreUriCase = true;
@@ -138,6 +146,25 @@ TEST(VirtualHostTest, IndexAgreesWithLinearScan) {
       EXPECT_EQ(got->matchedPathLength, expectedLength) << r.path;
     }
   }
+}
+
+TEST(RouteIndexTest, ManyRegexesGoThroughOneSetInPrecedenceOrder) {
+  RouteIndex index;
+  for (uint32_t i = 0; i < 20; ++i) {
+    config::HttpMatchRequest m = uriMatch(regex("/r" + std::to_string(i % 10) + "/[a-z]+"));
+    if (i < 10) m.headers = {{"x-v", exact("1")}};  // routes 0..9 need the header
+    index.add(i, RequestMatcher(m));
+  }
+  index.add(20, RequestMatcher());  // catch-all
+  index.finalize();
+  EXPECT_EQ(index.indexedCount(), 20u);
+  Request r = get("/r3/abc");
+  EXPECT_EQ(index.find(r.input())->route, 13u);
+  r.headers = FakeHeaders{{"x-v", "1"}};
+  EXPECT_EQ(index.find(r.input())->route, 3u);
+  EXPECT_EQ(index.find(r.input())->matchedPathLength, 7u);
+  EXPECT_EQ(index.find(get("/r3/ABC").input())->route, 20u);  // full match only
+  EXPECT_EQ(index.find(get("/x/r3/abc").input())->route, 20u);
 }
 
 TEST(VirtualHostTableTest, ExactThenLongestWildcardThenAny) {
