@@ -379,6 +379,16 @@ TEST_F(ProxyLoopbackTest, MalformedRequestsGet400AndNeverReachTheUpstream) {
   EXPECT_EQ(upstream_.seen().size(), 0u);
 }
 
+TEST_F(ProxyLoopbackTest, BadChunkSizeInTheBodyIs400AndNoRequestCompletesUpstream) {
+  auto s = connect();
+  send(s, "POST /echo-body HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+          "3\r\nabc\r\nzz\r\nxx\r\n0\r\n\r\n");
+  auto res = receive(s);
+  EXPECT_EQ(res.result_int(), 400u);
+  EXPECT_TRUE(closedByPeer(s));
+  EXPECT_EQ(upstream_.seen().size(), 0u);
+}
+
 TEST_F(ProxyLoopbackTest, RouteTimeoutIs504AndConnectFailureIs503) {
   auto s = connect();
   send(s, "GET /slow HTTP/1.1\r\nHost: h\r\n\r\n");
