@@ -1,12 +1,12 @@
 // portico: flags to core::Server, nothing else.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/program_options.hpp>
 #include <iostream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <boost/program_options.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "portico/config/validate_command.h"
 #include "portico/core/server.h"
@@ -89,36 +89,31 @@ int main(int argc, char** argv) {
   long headerTimeoutMs = 10000;
 
   po::options_description desc("portico options");
-  desc.add_options()
-      ("help,h", "show this help")
-      ("version", "print the version")
-      ("config,c", po::value(&options.configPaths)->composing(),
-       "config file or directory (repeatable)")
-      ("concurrency", po::value(&options.concurrency)->default_value(hw ? hw : 1),
-       "worker threads")
-      ("admin-address", po::value(&adminAddress)->default_value(adminAddress),
-       "admin listener ADDR:PORT")
-      ("gateway-labels", po::value(&gatewayLabels)->default_value(gatewayLabels),
-       "labels of this proxy, k=v[,k=v]: Gateways whose selector matches open listeners")
-      ("bind-address", po::value(&options.bindAddress)->default_value(options.bindAddress),
-       "address listeners bind to")
-      ("log-level", po::value(&logLevel)->default_value(logLevel),
-       "trace|debug|info|warn|error|critical|off")
-      ("access-log", po::value(&options.accessLog)->default_value(options.accessLog),
-       "access log: PATH, - (stdout) or off")
-      ("drain-time-s", po::value(&drainSeconds)->default_value(drainSeconds),
-       "seconds requests in flight get to finish after SIGTERM/SIGINT")
-      ("strict", po::bool_switch(&options.strict), "treat config warnings as errors")
-      ("max-request-line-bytes",
-       po::value(&options.codecLimits.maxRequestLineBytes)
-           ->default_value(options.codecLimits.maxRequestLineBytes),
-       "longer request lines get 414")
-      ("max-request-headers-bytes",
-       po::value(&options.codecLimits.maxHeaderBytes)
-           ->default_value(options.codecLimits.maxHeaderBytes),
-       "larger header blocks get 431")
-      ("request-headers-timeout-ms", po::value(&headerTimeoutMs)->default_value(headerTimeoutMs),
-       "time from a request's first byte to the end of its head (408 after)");
+  desc.add_options()("help,h", "show this help")("version", "print the version")(
+      "config,c", po::value(&options.configPaths)->composing(),
+      "config file or directory (repeatable)")(
+      "concurrency", po::value(&options.concurrency)->default_value(hw ? hw : 1), "worker threads")(
+      "admin-address", po::value(&adminAddress)->default_value(adminAddress),
+      "admin listener ADDR:PORT")(
+      "gateway-labels", po::value(&gatewayLabels)->default_value(gatewayLabels),
+      "labels of this proxy, k=v[,k=v]: Gateways whose selector matches open listeners")(
+      "bind-address", po::value(&options.bindAddress)->default_value(options.bindAddress),
+      "address listeners bind to")("log-level", po::value(&logLevel)->default_value(logLevel),
+                                   "trace|debug|info|warn|error|critical|off")(
+      "access-log", po::value(&options.accessLog)->default_value(options.accessLog),
+      "access log: PATH, - (stdout) or off")(
+      "drain-time-s", po::value(&drainSeconds)->default_value(drainSeconds),
+      "seconds requests in flight get to finish after SIGTERM/SIGINT")(
+      "strict", po::bool_switch(&options.strict), "treat config warnings as errors")(
+      "max-request-line-bytes",
+      po::value(&options.codecLimits.maxRequestLineBytes)
+          ->default_value(options.codecLimits.maxRequestLineBytes),
+      "longer request lines get 414")("max-request-headers-bytes",
+                                      po::value(&options.codecLimits.maxHeaderBytes)
+                                          ->default_value(options.codecLimits.maxHeaderBytes),
+                                      "larger header blocks get 431")(
+      "request-headers-timeout-ms", po::value(&headerTimeoutMs)->default_value(headerTimeoutMs),
+      "time from a request's first byte to the end of its head (408 after)");
 
   po::variables_map vm;
   try {

@@ -24,7 +24,9 @@ boost::system::error_code AdminServer::listen(const asio::ip::tcp::endpoint& end
   return ec;
 }
 
-void AdminServer::start() { asio::co_spawn(acceptor_.get_executor(), acceptLoop(), asio::detached); }
+void AdminServer::start() {
+  asio::co_spawn(acceptor_.get_executor(), acceptLoop(), asio::detached);
+}
 
 void AdminServer::close() {
   boost::system::error_code ec;
@@ -44,8 +46,8 @@ asio::awaitable<void> AdminServer::serve(asio::ip::tcp::socket socket) {
   boost::beast::flat_buffer buffer;
   for (;;) {
     bhttp::request<bhttp::string_body> request;
-    auto [ec, n] = co_await bhttp::async_read(socket, buffer, request,
-                                              asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] =
+        co_await bhttp::async_read(socket, buffer, request, asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
     bhttp::response<bhttp::string_body> response;
     response.version(request.version());
@@ -55,16 +57,17 @@ asio::awaitable<void> AdminServer::serve(asio::ip::tcp::socket socket) {
     if (target == "/ready") {
       State s = state_.load();
       response.result(s == State::kLive ? bhttp::status::ok : bhttp::status::service_unavailable);
-      response.body() = s == State::kLive ? "LIVE\n" : (s == State::kDraining ? "DRAINING\n"
-                                                                                : "PRE_INITIALIZING\n");
+      response.body() = s == State::kLive
+                            ? "LIVE\n"
+                            : (s == State::kDraining ? "DRAINING\n" : "PRE_INITIALIZING\n");
     } else {
       response.result(bhttp::status::not_found);
       response.body() = "invalid path. admin commands are: /ready\n";
     }
     response.keep_alive(request.keep_alive());
     response.prepare_payload();
-    auto [wec, wn] = co_await bhttp::async_write(socket, response,
-                                                 asio::as_tuple(asio::use_awaitable));
+    auto [wec, wn] =
+        co_await bhttp::async_write(socket, response, asio::as_tuple(asio::use_awaitable));
     if (wec || !request.keep_alive()) co_return;
   }
 }

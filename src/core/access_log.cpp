@@ -47,8 +47,8 @@ std::string AccessLog::format(const AccessLogEntry& e) {
   // "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%"
   std::string out;
   out.reserve(256);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                e.startTime.time_since_epoch()).count();
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(e.startTime.time_since_epoch()).count();
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);

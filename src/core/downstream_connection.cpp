@@ -1,12 +1,12 @@
 #include "portico/core/downstream_connection.h"
 
-#include <cstdio>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <spdlog/spdlog.h>
+#include <cstdio>
 
 #include "portico/core/upstream_exchange.h"
 #include "portico/core/worker.h"
@@ -163,8 +163,8 @@ asio::awaitable<bool> DownstreamConnection::writeLocalReply(Stream& stream, http
   bool withBody = stream.request().method != "HEAD";
   if (withBody) out.append(reply.body);
   stream.responseCode = reply.head.status;
-  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out),
-                                            asio::as_tuple(asio::use_awaitable));
+  auto [ec, n] =
+      co_await asio::async_write(socket_, asio::buffer(out), asio::as_tuple(asio::use_awaitable));
   if (!ec && withBody) stream.bytesSent += reply.body.size();
   co_return !ec;
 }
@@ -190,7 +190,8 @@ void DownstreamConnection::log(Stream& stream) {
   e.bytesReceived = stream.bytesReceived;
   e.bytesSent = stream.bytesSent;
   e.durationMs = std::chrono::duration_cast<std::chrono::milliseconds>(
-                     std::chrono::steady_clock::now() - stream.startSteady).count();
+                     std::chrono::steady_clock::now() - stream.startSteady)
+                     .count();
   e.upstreamServiceTime = stream.upstreamServiceTime;
   e.forwardedFor = request.headers.get("x-forwarded-for").value_or("");
   e.userAgent = request.headers.get("user-agent").value_or("");

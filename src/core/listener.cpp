@@ -1,12 +1,12 @@
 #include "portico/core/listener.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include "portico/core/downstream_connection.h"
 #include "portico/core/worker.h"
@@ -17,8 +17,7 @@ namespace asio = boost::asio;
 namespace {
 
 // The connection lives in this coroutine's frame: it exists exactly as long as it runs.
-asio::awaitable<void> serveConnection(Worker& worker, asio::ip::tcp::socket socket,
-                                      uint16_t port) {
+asio::awaitable<void> serveConnection(Worker& worker, asio::ip::tcp::socket socket, uint16_t port) {
   DownstreamConnection connection(worker, std::move(socket), port);
   co_await connection.run();
 }
@@ -43,9 +42,7 @@ boost::system::error_code Listener::open() {
   return ec;
 }
 
-void Listener::start() {
-  asio::co_spawn(acceptor_.get_executor(), acceptLoop(), asio::detached);
-}
+void Listener::start() { asio::co_spawn(acceptor_.get_executor(), acceptLoop(), asio::detached); }
 
 uint16_t Listener::localPort() const {
   boost::system::error_code ec;

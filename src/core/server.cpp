@@ -1,12 +1,12 @@
 #include "portico/core/server.h"
 
-#include <csignal>
-#include <cstdio>
-#include <iostream>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <spdlog/spdlog.h>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
 
 #include "portico/admin/admin_server.h"
 #include "portico/config/config_set.h"
@@ -63,8 +63,8 @@ int Server::run() {
   route::CompileOptions compileOptions;
   compileOptions.gatewayLabels = options_.gatewayLabels;
   config::Diagnostics compileDiagnostics;
-  route::SnapshotPtr snapshot = route::compileSnapshot(configSet, compileOptions,
-                                                       compileDiagnostics);
+  route::SnapshotPtr snapshot =
+      route::compileSnapshot(configSet, compileOptions, compileDiagnostics);
   printDiagnostics(compileDiagnostics);
   if (!snapshot || compileDiagnostics.hasErrors() ||
       (options_.strict && compileDiagnostics.warningCount() > 0)) {
@@ -131,8 +131,7 @@ int Server::run() {
   mainContext.run();
   if (stopping) {
     mainContext.restart();
-    waitForDrain(mainContext, workers,
-                 std::chrono::steady_clock::now() + options_.drainTime);
+    waitForDrain(mainContext, workers, std::chrono::steady_clock::now() + options_.drainTime);
   }
   adminServer.close();
   for (auto& w : workers) w->stop();

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -116,7 +115,7 @@ asio::awaitable<bool> UpstreamExchange::run() {
 }
 
 asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream::Cluster& cluster,
-                                                                        bool forceFresh) {
+                                                                       bool forceFresh) {
   filter::StreamState& state = stream_.state();
   static const std::vector<const upstream::Host*> kNone;
   host_ = cluster.chooseHost(route_.retry.retryPreviousHosts ? tried_ : kNone, worker_.rng());
@@ -134,12 +133,12 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
   if (!conn) {
     auto timeout = cluster.config().connectTimeout;
     if (routeDeadline_) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*routeDeadline_ -
-                                                                        Clock::now());
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(*routeDeadline_ - Clock::now());
       timeout = std::max(std::chrono::milliseconds(1), std::min(timeout, left));
     }
-    auto [ec, fresh] = co_await upstream::UpstreamConnection::connect(
-        downstream_.get_executor(), host->endpoint, timeout);
+    auto [ec, fresh] = co_await upstream::UpstreamConnection::connect(downstream_.get_executor(),
+                                                                      host->endpoint, timeout);
     if (ec) {
       tried_.push_back(host.get());
       if (routeDeadline_ && Clock::now() >= *routeDeadline_) {
@@ -242,8 +241,8 @@ asio::awaitable<bool> UpstreamExchange::sendRequest(upstream::UpstreamConnection
   auto& socket = conn.socket();
 
   if (!request.hasBody()) {
-    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(out),
-                                              asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] =
+        co_await asio::async_write(socket, asio::buffer(out), asio::as_tuple(asio::use_awaitable));
     co_return !ec;
   }
   const bool chunked = request.framing == http::BodyFraming::kChunked;
@@ -255,8 +254,8 @@ asio::awaitable<bool> UpstreamExchange::sendRequest(upstream::UpstreamConnection
     } else {
       out.append(*bodyReplay_);
     }
-    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(out),
-                                              asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] =
+        co_await asio::async_write(socket, asio::buffer(out), asio::as_tuple(asio::use_awaitable));
     co_return !ec;
   }
 
@@ -272,8 +271,8 @@ asio::awaitable<bool> UpstreamExchange::sendRequest(upstream::UpstreamConnection
     }
   }
   {
-    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(out),
-                                              asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] =
+        co_await asio::async_write(socket, asio::buffer(out), asio::as_tuple(asio::use_awaitable));
     if (ec) co_return false;
   }
   bodyStarted_ = true;
@@ -315,8 +314,8 @@ asio::awaitable<bool> UpstreamExchange::sendRequest(upstream::UpstreamConnection
     }
     if (count > 0) {
       // Unused slots stay empty buffers, which write nothing.
-      auto [ec, n] = co_await asio::async_write(socket, buffers,
-                                                asio::as_tuple(asio::use_awaitable));
+      auto [ec, n] =
+          co_await asio::async_write(socket, buffers, asio::as_tuple(asio::use_awaitable));
       if (ec) {
         if (!body.done) bodyReplay_.reset();
         co_return false;
@@ -331,8 +330,8 @@ asio::awaitable<bool> UpstreamExchange::streamResponse(upstream::UpstreamConnect
   const http::RequestHead& request = stream_.request();
   filter::StreamState& state = stream_.state();
   stream_.chain().encodeHeaders(stream_, head);
-  auto serviceMs = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() -
-                                                                         upstreamStart_);
+  auto serviceMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - upstreamStart_);
   stream_.upstreamServiceTime = std::to_string(serviceMs.count());
   head.headers.set("x-envoy-upstream-service-time", stream_.upstreamServiceTime);
   if (!head.headers.has("x-request-id")) {
@@ -354,8 +353,8 @@ asio::awaitable<bool> UpstreamExchange::streamResponse(upstream::UpstreamConnect
     }
   }
   (void)upstreamChunked;
-  keepDownstream_ = request.keepAlive && !worker_.draining() && reader_.bodyComplete() &&
-                    !closeDelimitedDown;
+  keepDownstream_ =
+      request.keepAlive && !worker_.draining() && reader_.bodyComplete() && !closeDelimitedDown;
   std::string out;
   http::appendResponseHead(down, request.version == 10 ? 10 : 11, !keepDownstream_, out);
   stream_.responseCode = head.status;

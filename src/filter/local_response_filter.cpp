@@ -22,8 +22,7 @@ void splitAuthority(std::string_view authority, std::string_view& host, std::str
 std::string LocalResponseFilter::redirectLocation(const route::RedirectAction& action,
                                                   const http::RequestHead& request,
                                                   uint32_t matchedPathLength,
-                                                  std::string_view scheme,
-                                                  uint16_t listenerPort) {
+                                                  std::string_view scheme, uint16_t listenerPort) {
   std::string_view newScheme = action.scheme ? std::string_view(*action.scheme) : scheme;
   std::string_view host, port;
   splitAuthority(request.authority, host, port);

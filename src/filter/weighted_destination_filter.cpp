@@ -15,9 +15,9 @@ FilterStatus WeightedDestinationFilter::decodeHeaders(StreamContext& ctx) noexce
     ctx.sendLocalReply(http::makeLocalReply(503, ""), "NC");
     return FilterStatus::kStopIteration;
   }
-  const route::WeightedCluster& picked =
-      forward->clusters.size() == 1 ? forward->clusters.front()
-                                    : forward->pick(ctx.random() % forward->totalWeight);
+  const route::WeightedCluster& picked = forward->clusters.size() == 1
+                                             ? forward->clusters.front()
+                                             : forward->pick(ctx.random() % forward->totalWeight);
   state.destination = &picked;
   state.cluster = ctx.snapshot().cluster(picked.clusterName);
   http::RequestHead& request = ctx.request();

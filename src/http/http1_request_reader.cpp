@@ -36,9 +36,9 @@ bool hasToken(std::string_view list, std::string_view token) {
 // Hop-by-hop headers never cross the proxy; framing headers are re-added by the serialiser.
 bool isHopByHop(std::string_view lowerName) {
   return lowerName == "connection" || lowerName == "keep-alive" ||
-         lowerName == "proxy-connection" || lowerName == "te" ||
-         lowerName == "transfer-encoding" || lowerName == "upgrade" ||
-         lowerName == "content-length" || lowerName == "expect" || lowerName == "host";
+         lowerName == "proxy-connection" || lowerName == "te" || lowerName == "transfer-encoding" ||
+         lowerName == "upgrade" || lowerName == "content-length" || lowerName == "expect" ||
+         lowerName == "host";
 }
 
 }  // namespace
@@ -114,8 +114,8 @@ Http1RequestReader::HeadResult Http1RequestReader::fillHead(
   int hosts = 0;
   bool transferEncoding = false;
   for (const auto& field : msg) {
-    std::string name = toLower(std::string_view(field.name_string().data(),
-                                                field.name_string().size()));
+    std::string name =
+        toLower(std::string_view(field.name_string().data(), field.name_string().size()));
     std::string_view value(field.value().data(), field.value().size());
     if (name == "host") {
       ++hosts;
@@ -170,8 +170,8 @@ Http1RequestReader::HeadResult Http1RequestReader::parseHead(std::string_view by
   if (result.status != Status::kOk) return result;
   if (len == 0) return {Status::kBadRequest, "incomplete head"};
   bhttp::request_parser<bhttp::buffer_body> parser;
-  parser.header_limit(static_cast<std::uint32_t>(limits.maxRequestLineBytes +
-                                                 limits.maxHeaderBytes + 8));
+  parser.header_limit(
+      static_cast<std::uint32_t>(limits.maxRequestLineBytes + limits.maxHeaderBytes + 8));
   boost::system::error_code ec;
   parser.put(asio::buffer(bytes.data(), len), ec);
   if (ec || !parser.is_header_done()) {
@@ -182,8 +182,8 @@ Http1RequestReader::HeadResult Http1RequestReader::parseHead(std::string_view by
 
 asio::awaitable<Http1RequestReader::HeadResult> Http1RequestReader::readHead(RequestHead& head) {
   parser_.emplace();
-  parser_->header_limit(static_cast<std::uint32_t>(limits_.maxRequestLineBytes +
-                                                   limits_.maxHeaderBytes + 8));
+  parser_->header_limit(
+      static_cast<std::uint32_t>(limits_.maxRequestLineBytes + limits_.maxHeaderBytes + 8));
   parser_->body_limit(boost::none);
 
   bool started = false;
@@ -234,8 +234,8 @@ asio::awaitable<Http1RequestReader::HeadResult> Http1RequestReader::readHead(Req
   }
 }
 
-asio::awaitable<Http1RequestReader::BodyResult> Http1RequestReader::readBody(
-    char* out, std::size_t capacity) {
+asio::awaitable<Http1RequestReader::BodyResult> Http1RequestReader::readBody(char* out,
+                                                                             std::size_t capacity) {
   BodyResult result;
   if (!parser_ || parser_->is_done()) {
     result.done = true;

@@ -15,8 +15,7 @@ constexpr std::uint32_t kMaxResponseHead = 96 * 1024;
 
 bool isHopByHop(std::string_view n) {
   return n == "connection" || n == "keep-alive" || n == "proxy-connection" || n == "te" ||
-         n == "transfer-encoding" || n == "upgrade" || n == "content-length" ||
-         n == "trailer";
+         n == "transfer-encoding" || n == "upgrade" || n == "content-length" || n == "trailer";
 }
 
 }  // namespace
@@ -30,8 +29,8 @@ Http1ResponseReader::HeadResult Http1ResponseReader::fillHead(
   head.version = msg.version();
   std::string connectionTokens;
   for (const auto& field : msg) {
-    std::string name = toLower(std::string_view(field.name_string().data(),
-                                                field.name_string().size()));
+    std::string name =
+        toLower(std::string_view(field.name_string().data(), field.name_string().size()));
     std::string_view value(field.value().data(), field.value().size());
     if (name == "connection") {
       if (!connectionTokens.empty()) connectionTokens += ',';

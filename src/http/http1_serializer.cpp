@@ -40,8 +40,7 @@ void appendRequestHead(const RequestHead& head, std::string& out) {
   out.append("\r\n");
 }
 
-void appendResponseHead(const ResponseHead& head, unsigned version, bool close,
-                        std::string& out) {
+void appendResponseHead(const ResponseHead& head, unsigned version, bool close, std::string& out) {
   out.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
   appendNumber(head.status, out);
   out.append(" ");

@@ -1,8 +1,7 @@
 #include "portico/http/local_reply.h"
 
-#include <ostream>
-
 #include <boost/beast/http/status.hpp>
+#include <ostream>
 
 namespace portico::http {
 

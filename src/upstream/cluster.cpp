@@ -1,11 +1,12 @@
 #include "portico/upstream/cluster.h"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 namespace portico::upstream {
 namespace asio = boost::asio;
@@ -45,8 +46,8 @@ asio::awaitable<void> Cluster::ensureHosts() {
     co_return;
   }
   if (!resolving_ && std::chrono::steady_clock::now() - resolvedAt_ > kDnsRefresh) {
-    asio::co_spawn(executor_, [self = shared_from_this()]() { return self->resolve(); },
-                   asio::detached);
+    asio::co_spawn(
+        executor_, [self = shared_from_this()]() { return self->resolve(); }, asio::detached);
   }
 }
 
@@ -63,8 +64,8 @@ asio::awaitable<void> Cluster::resolve() {
       fresh.push_back(makeHost(asio::ip::tcp::endpoint(address, port), ep.weight));
       continue;
     }
-    auto [ec, results] = co_await resolver.async_resolve(
-        ep.address, std::to_string(port), asio::as_tuple(asio::use_awaitable));
+    auto [ec, results] = co_await resolver.async_resolve(ep.address, std::to_string(port),
+                                                         asio::as_tuple(asio::use_awaitable));
     if (ec) {
       anyFailed = true;
       spdlog::warn("cluster {}: resolving {} failed: {}", config_.name, ep.address, ec.message());

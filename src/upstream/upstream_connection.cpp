@@ -2,10 +2,9 @@
 
 #include <sys/socket.h>
 
-#include <cerrno>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
 
 #include "portico/http/io_deadline.h"
 
@@ -33,9 +32,9 @@ bool UpstreamConnection::closedWhileIdle() {
   if (!socket_.is_open() || reader_.hasBufferedBytes()) return true;
   char byte;
   ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n == 0) return true;                                  // FIN
-  if (n > 0) return true;                                   // unsolicited bytes
-  return !(errno == EAGAIN || errno == EWOULDBLOCK);        // RST or other error
+  if (n == 0) return true;                            // FIN
+  if (n > 0) return true;                             // unsolicited bytes
+  return !(errno == EAGAIN || errno == EWOULDBLOCK);  // RST or other error
 }
 
 }  // namespace portico::upstream

@@ -4,12 +4,11 @@
 #pragma once
 
 #include <atomic>
-#include <functional>
-#include <string>
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <functional>
+#include <string>
 
 namespace portico::admin {
 

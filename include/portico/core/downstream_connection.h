@@ -5,11 +5,10 @@
 // own coroutine (started by Listener), registered with its Worker for drain.
 #pragma once
 
-#include <cstdint>
-#include <string>
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <cstdint>
+#include <string>
 
 #include "portico/core/stream.h"
 #include "portico/http/http1_request_reader.h"
@@ -36,8 +35,7 @@ class DownstreamConnection {
   boost::asio::awaitable<bool> serve(Stream& stream);
   boost::asio::awaitable<bool> answerCodecError(Stream& stream,
                                                 const http::Http1RequestReader::HeadResult& r);
-  boost::asio::awaitable<bool> writeLocalReply(Stream& stream, http::LocalReply& reply,
-                                               bool close);
+  boost::asio::awaitable<bool> writeLocalReply(Stream& stream, http::LocalReply& reply, bool close);
   void addRequestHeaders(Stream& stream);
   void log(Stream& stream);
 

@@ -2,11 +2,10 @@
 // spreads connections over the workers. Owned by its Worker.
 #pragma once
 
-#include <cstdint>
-#include <string>
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <cstdint>
+#include <string>
 
 namespace portico::core {
 

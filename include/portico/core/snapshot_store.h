@@ -13,7 +13,9 @@ class SnapshotStore {
  public:
   explicit SnapshotStore(route::SnapshotPtr initial) : current_(std::move(initial)) {}
   route::SnapshotPtr current() const { return current_.load(std::memory_order_acquire); }
-  void publish(route::SnapshotPtr next) { current_.store(std::move(next), std::memory_order_release); }
+  void publish(route::SnapshotPtr next) {
+    current_.store(std::move(next), std::memory_order_release);
+  }
 
  private:
   std::atomic<route::SnapshotPtr> current_;

@@ -4,14 +4,13 @@
 // and streams the body down. Bodies pass in 64 KiB pieces: memory stays flat.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
 
 #include "portico/core/stream.h"
 #include "portico/http/http1_request_reader.h"
@@ -57,9 +56,9 @@ class UpstreamExchange {
   std::shared_ptr<upstream::Host> host_;
   uint32_t retriesDone_ = 0;
   bool staleRetried_ = false;
-  bool forceFresh_ = false;     // the next try must open a new connection
-  bool bodyStarted_ = false;    // request body bytes were consumed from the client
-  bool sentContinue_ = false;   // "100 Continue" written to the client
+  bool forceFresh_ = false;    // the next try must open a new connection
+  bool bodyStarted_ = false;   // request body bytes were consumed from the client
+  bool sentContinue_ = false;  // "100 Continue" written to the client
   bool downstreamBroken_ = false;
   bool malformedBody_ = false;
   std::optional<std::string> bodyReplay_;  // the whole request body, while it is small

@@ -5,15 +5,14 @@
 #pragma once
 
 #include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
 #include <memory>
 #include <random>
 #include <string>
 #include <thread>
 #include <unordered_set>
 #include <vector>
-
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/io_context.hpp>
 
 #include "portico/core/access_log.h"
 #include "portico/core/server_options.h"

@@ -15,9 +15,8 @@ class LocalResponseFilter final : public Filter {
 
   // The Location for a redirect of `request` matched with `matchedPathLength`.
   static std::string redirectLocation(const route::RedirectAction& action,
-                                      const http::RequestHead& request,
-                                      uint32_t matchedPathLength, std::string_view scheme,
-                                      uint16_t listenerPort);
+                                      const http::RequestHead& request, uint32_t matchedPathLength,
+                                      std::string_view scheme, uint16_t listenerPort);
 };
 
 }  // namespace portico::filter

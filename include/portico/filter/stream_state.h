@@ -17,7 +17,7 @@ struct StreamState {
   uint16_t listenerPort = 0;
   std::string scheme = "http";
   const route::VirtualHost* virtualHost = nullptr;
-  route::RouteMatch match;                             // route == nullptr until matched
+  route::RouteMatch match;                              // route == nullptr until matched
   const route::WeightedCluster* destination = nullptr;  // set by WeightedDestinationFilter
   const upstream::ClusterConfig* cluster = nullptr;     // the destination's cluster
   std::optional<http::LocalReply> localReply;           // set by sendLocalReply()

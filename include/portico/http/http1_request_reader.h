@@ -4,15 +4,14 @@
 // out piece by piece, never buffered whole. Owned by the DownstreamConnection.
 #pragma once
 
-#include <cstddef>
-#include <optional>
-#include <string>
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <cstddef>
+#include <optional>
+#include <string>
 
 #include "portico/http/codec_limits.h"
 #include "portico/http/io_deadline.h"
@@ -58,11 +57,10 @@ class Http1RequestReader {
 
  private:
   // Checks limits and framing on the buffered bytes; returns the head length (0: need more).
-  static std::size_t scanHead(std::string_view data, const CodecLimits& limits,
-                              HeadResult& result);
-  static HeadResult fillHead(const boost::beast::http::request_parser<
-                                 boost::beast::http::buffer_body>& parser,
-                             RequestHead& head);
+  static std::size_t scanHead(std::string_view data, const CodecLimits& limits, HeadResult& result);
+  static HeadResult fillHead(
+      const boost::beast::http::request_parser<boost::beast::http::buffer_body>& parser,
+      RequestHead& head);
 
   boost::asio::ip::tcp::socket& socket_;
   const CodecLimits& limits_;

@@ -3,15 +3,14 @@
 // so bytes an upstream sent early survive until the next response is read.
 #pragma once
 
-#include <cstddef>
-#include <optional>
-#include <string>
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <cstddef>
+#include <optional>
+#include <string>
 
 #include "portico/http/response_head.h"
 

@@ -14,8 +14,7 @@ namespace portico::http {
 void appendRequestHead(const RequestHead& head, std::string& out);
 // Status line in HTTP/`version`, headers, framing header, and "connection: close" when
 // `close` (or "connection: keep-alive" for an HTTP/1.0 client kept open).
-void appendResponseHead(const ResponseHead& head, unsigned version, bool close,
-                        std::string& out);
+void appendResponseHead(const ResponseHead& head, unsigned version, bool close, std::string& out);
 // One chunk of a chunked body (nothing for empty data), and the terminating chunk.
 void appendChunk(std::string_view data, std::string& out);
 void appendLastChunk(std::string& out);

@@ -4,12 +4,11 @@
 // operation. Single-threaded: use it on the io_context that owns the socket.
 #pragma once
 
-#include <chrono>
-#include <memory>
-
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
 
 namespace portico::http {
 

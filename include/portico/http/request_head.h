@@ -21,7 +21,7 @@ struct RequestHead {
   HeaderMap headers;      // end-to-end headers only: hop-by-hop ones are stripped by the codec
   BodyFraming framing = BodyFraming::kNone;
   uint64_t contentLength = 0;
-  bool keepAlive = true;       // the client allows another request on this connection
+  bool keepAlive = true;        // the client allows another request on this connection
   bool expectContinue = false;  // "Expect: 100-continue" (stripped from headers)
   std::string originalTarget;   // the request-target as received
 

@@ -3,13 +3,12 @@
 // connection pools. Built from an immutable ClusterConfig by the worker's ClusterManager.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <memory>
 #include <random>
 #include <vector>
-
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
 
 #include "portico/upstream/cluster_config.h"
 #include "portico/upstream/host.h"

@@ -2,11 +2,10 @@
 // ClusterConfig on first use and whenever the config under that name changed.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <memory>
 #include <string>
 #include <unordered_map>
-
-#include <boost/asio/any_io_executor.hpp>
 
 #include "portico/upstream/cluster.h"
 
@@ -14,8 +13,7 @@ namespace portico::upstream {
 
 class ClusterManager {
  public:
-  explicit ClusterManager(boost::asio::any_io_executor executor)
-      : executor_(std::move(executor)) {}
+  explicit ClusterManager(boost::asio::any_io_executor executor) : executor_(std::move(executor)) {}
 
   std::shared_ptr<Cluster> get(const ClusterConfig& config);
   void closeIdle();

@@ -3,10 +3,9 @@
 // the cluster and the exchanges using it, so a DNS refresh can drop it safely.
 #pragma once
 
+#include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <string>
-
-#include <boost/asio/ip/tcp.hpp>
 
 #include "portico/upstream/connection_pool.h"
 

@@ -1,14 +1,10 @@
 // The data plane end to end inside one process: a Worker with a hand-built Snapshot in
 // front of a small blocking upstream (Beast sync I/O), all on loopback ports from the kernel.
+#include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
 #include <atomic>
-#include <chrono>
-#include <map>
-#include <mutex>
-#include <thread>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -19,7 +15,10 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <gtest/gtest.h>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <thread>
 
 #include "portico/core/worker.h"
 #include "portico/route/virtual_host.h"
@@ -105,7 +104,8 @@ class FakeUpstream {
       }
       bhttp::response<bhttp::string_body> res{bhttp::status::ok, 11};
       const std::string& target = s.target;
-      if (target.rfind("/slow", 0) == 0) std::this_thread::sleep_for(std::chrono::milliseconds(600));
+      if (target.rfind("/slow", 0) == 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds(600));
       if (auto at = target.find("/status/"); at != std::string::npos) {
         res.result(std::stoi(target.substr(at + 8)));
       }
@@ -352,7 +352,8 @@ TEST_F(ProxyLoopbackTest, LargeResponseStreamsToHttp10ClientAndCloses) {
 
 TEST_F(ProxyLoopbackTest, ExpectContinueGetsInterimResponseBeforeBody) {
   auto s = connect();
-  send(s, "PUT /echo-body HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+  send(s,
+       "PUT /echo-body HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
   std::string interim;
   asio::read_until(s, asio::dynamic_buffer(interim), "\r\n\r\n");
   EXPECT_EQ(interim, "HTTP/1.1 100 Continue\r\n\r\n");
@@ -381,8 +382,9 @@ TEST_F(ProxyLoopbackTest, MalformedRequestsGet400AndNeverReachTheUpstream) {
 
 TEST_F(ProxyLoopbackTest, BadChunkSizeInTheBodyIs400AndNoRequestCompletesUpstream) {
   auto s = connect();
-  send(s, "POST /echo-body HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-          "3\r\nabc\r\nzz\r\nxx\r\n0\r\n\r\n");
+  send(s,
+       "POST /echo-body HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+       "3\r\nabc\r\nzz\r\nxx\r\n0\r\n\r\n");
   auto res = receive(s);
   EXPECT_EQ(res.result_int(), 400u);
   EXPECT_TRUE(closedByPeer(s));

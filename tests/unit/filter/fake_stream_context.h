@@ -13,8 +13,8 @@ namespace portico::filter::testing {
 
 class FakeStreamContext final : public StreamContext {
  public:
-  explicit FakeStreamContext(std::shared_ptr<const route::Snapshot> snapshot =
-                                 std::make_shared<route::Snapshot>())
+  explicit FakeStreamContext(
+      std::shared_ptr<const route::Snapshot> snapshot = std::make_shared<route::Snapshot>())
       : snapshot_(std::move(snapshot)) {}
 
   http::RequestHead& request() override { return request_; }

@@ -22,7 +22,8 @@ class RouteMatchFilterTest : public ::testing::Test {
     auto s = std::make_shared<route::Snapshot>();
     route::Listener& l = s->listeners[8080];
     l.port = 8080;
-    auto shop = std::make_unique<route::VirtualHost>("shop", std::vector<std::string>{"shop.example.com"});
+    auto shop =
+        std::make_unique<route::VirtualHost>("shop", std::vector<std::string>{"shop.example.com"});
     auto api = testing::forwardRoute("api");
     api->name = "api";
     shop->addRoute(std::move(api), {prefix("/api/")});
@@ -31,7 +32,8 @@ class RouteMatchFilterTest : public ::testing::Test {
     shop->addRoute(std::move(rest), {});
     shop->finalize();
     l.virtualHosts.add(std::move(shop));
-    auto secure = std::make_unique<route::VirtualHost>("secure", std::vector<std::string>{"secure.example.com"});
+    auto secure = std::make_unique<route::VirtualHost>(
+        "secure", std::vector<std::string>{"secure.example.com"});
     secure->setRequireTls(true);
     secure->addRoute(testing::forwardRoute("web"), {});
     secure->finalize();

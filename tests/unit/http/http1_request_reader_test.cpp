@@ -72,8 +72,9 @@ TEST(Http1RequestReader, RejectsMalformedRequests) {
                      "Content-Length: 3\r\n\r\n"),
             Status::kBadRequest);
   // Two different Content-Lengths.
-  EXPECT_EQ(statusOf("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n"),
-            Status::kBadRequest);
+  EXPECT_EQ(
+      statusOf("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n"),
+      Status::kBadRequest);
   // obs-fold.
   EXPECT_EQ(statusOf("GET / HTTP/1.1\r\nHost: h\r\nX-A: 1\r\n  folded\r\n\r\n"),
             Status::kBadRequest);
@@ -102,7 +103,8 @@ TEST(Http1RequestReader, EnforcesRequestLineAndHeaderLimits) {
   EXPECT_EQ(statusOf("GET " + longTarget), Status::kUriTooLong);
 
   std::string big = "GET / HTTP/1.1\r\nHost: h\r\n";
-  for (int i = 0; i < 70; ++i) big += "X-H" + std::to_string(i) + ": " + std::string(1000, 'v') + "\r\n";
+  for (int i = 0; i < 70; ++i)
+    big += "X-H" + std::to_string(i) + ": " + std::string(1000, 'v') + "\r\n";
   EXPECT_EQ(statusOf(big + "\r\n"), Status::kHeadersTooLarge);
 
   CodecLimits small;
@@ -110,8 +112,9 @@ TEST(Http1RequestReader, EnforcesRequestLineAndHeaderLimits) {
   small.maxHeaderBytes = 128;
   EXPECT_EQ(statusOf("GET /" + std::string(80, 'a') + " HTTP/1.1\r\nHost: h\r\n\r\n", small),
             Status::kUriTooLong);
-  EXPECT_EQ(statusOf("GET / HTTP/1.1\r\nHost: h\r\nX: " + std::string(200, 'v') + "\r\n\r\n", small),
-            Status::kHeadersTooLarge);
+  EXPECT_EQ(
+      statusOf("GET / HTTP/1.1\r\nHost: h\r\nX: " + std::string(200, 'v') + "\r\n\r\n", small),
+      Status::kHeadersTooLarge);
   EXPECT_EQ(statusOf("GET / HTTP/1.1\r\nHost: h\r\nX: " + std::string(60, 'v') + "\r\n\r\n", small),
             Status::kOk);
 }

@@ -16,7 +16,8 @@ using tcp = asio::ip::tcp;
 
 class ConnectionPoolTest : public ::testing::Test {
  protected:
-  ConnectionPoolTest() : acceptor_(context_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {}
+  ConnectionPoolTest()
+      : acceptor_(context_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {}
 
   // A connected pair: our UpstreamConnection and the upstream's accepted socket.
   std::pair<std::unique_ptr<UpstreamConnection>, tcp::socket> connectPair() {
@@ -105,7 +106,8 @@ TEST_F(ConnectionPoolTest, ConnectTimesOutOrFailsWithAnError) {
     closed = a.local_endpoint();
   }
   auto future = asio::co_spawn(
-      context_, UpstreamConnection::connect(context_.get_executor(), closed, std::chrono::seconds(2)),
+      context_,
+      UpstreamConnection::connect(context_.get_executor(), closed, std::chrono::seconds(2)),
       asio::use_future);
   context_.run_for(std::chrono::seconds(3));
   auto [ec, conn] = future.get();

@@ -23,9 +23,9 @@ TEST(LoadBalancer, RoundRobinCyclesThroughHosts) {
   std::mt19937 rng(1);
   std::vector<std::string> picked;
   for (int i = 0; i < 6; ++i) picked.push_back(lb.choose(hosts, {}, rng)->address);
-  EXPECT_EQ(picked, (std::vector<std::string>{"127.0.0.1:9000", "127.0.0.1:9001", "127.0.0.1:9002",
-                                              "127.0.0.1:9000", "127.0.0.1:9001",
-                                              "127.0.0.1:9002"}));
+  EXPECT_EQ(picked,
+            (std::vector<std::string>{"127.0.0.1:9000", "127.0.0.1:9001", "127.0.0.1:9002",
+                                      "127.0.0.1:9000", "127.0.0.1:9001", "127.0.0.1:9002"}));
 }
 
 TEST(LoadBalancer, LeastRequestPrefersTheLessBusyOfTwo) {
