@@ -1,0 +1,71 @@
+// The router's I/O for one stream: picks a host, takes a pooled connection (or connects),
+// streams the request up, reads the response head (retrying per the route's RetryPolicy
+// and once on a stale keep-alive connection), runs the head back through the filter chain
+// and streams the body down. Bodies pass in 64 KiB pieces: memory stays flat.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "portico/core/stream.h"
+#include "portico/http/http1_request_reader.h"
+#include "portico/upstream/cluster.h"
+
+namespace portico::core {
+
+class Worker;
+
+class UpstreamExchange {
+ public:
+  UpstreamExchange(Worker& worker, boost::asio::ip::tcp::socket& downstream,
+                   http::Http1RequestReader& reader, Stream& stream);
+
+  // Returns whether the downstream connection may carry another request.
+  boost::asio::awaitable<bool> run();
+
+ private:
+  enum class TryResult { kResponded, kRetry, kFailed };
+  struct Failure {
+    unsigned status = 0;
+    std::string body;
+    std::string flag;
+  };
+
+  boost::asio::awaitable<TryResult> attempt(upstream::Cluster& cluster, bool forceFresh);
+  boost::asio::awaitable<bool> sendRequest(upstream::UpstreamConnection& conn);
+  boost::asio::awaitable<bool> streamResponse(upstream::UpstreamConnection& conn,
+                                              http::ResponseHead& head);
+  boost::asio::awaitable<bool> writeDownstream(const std::string& bytes);
+  boost::asio::awaitable<bool> writeLocal(unsigned status, std::string_view body,
+                                          std::string_view flag);
+  bool mayRetry(uint32_t reasonBits) const;
+  bool retriableStatus(unsigned status) const;
+  bool replayable() const { return !bodyStarted_ || bodyReplay_.has_value(); }
+
+  Worker& worker_;
+  boost::asio::ip::tcp::socket& downstream_;
+  http::Http1RequestReader& reader_;
+  Stream& stream_;
+  const route::Route& route_;
+  std::vector<const upstream::Host*> tried_;
+  std::shared_ptr<upstream::Host> host_;
+  uint32_t retriesDone_ = 0;
+  bool staleRetried_ = false;
+  bool forceFresh_ = false;    // the next try must open a new connection
+  bool bodyStarted_ = false;   // request body bytes were consumed from the client
+  bool sentContinue_ = false;  // "100 Continue" written to the client
+  bool downstreamBroken_ = false;
+  bool malformedBody_ = false;
+  std::optional<std::string> bodyReplay_;  // the whole request body, while it is small
+  std::optional<std::chrono::steady_clock::time_point> routeDeadline_;
+  std::chrono::steady_clock::time_point upstreamStart_;
+  Failure failure_;
+  bool keepDownstream_ = false;
+};
+
+}  // namespace portico::core

@@ -1,0 +1,76 @@
+// One worker: one thread running one io_context, with its own SO_REUSEPORT acceptor per
+// listener port, its own downstream connections and its own upstream clusters and pools.
+// Nothing here is shared with another worker except the SnapshotStore and the AccessLog,
+// so the request path takes no lock.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "portico/core/access_log.h"
+#include "portico/core/server_options.h"
+#include "portico/core/snapshot_store.h"
+#include "portico/upstream/cluster_manager.h"
+
+namespace portico::core {
+
+class DownstreamConnection;
+class Listener;
+
+class Worker {
+ public:
+  Worker(unsigned id, SnapshotStore& store, const ServerOptions& options, AccessLog& accessLog);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Binds this worker's acceptors for every listener of `snapshot` (before start()).
+  bool listen(const route::Snapshot& snapshot, std::string& error);
+  void start();
+  // Thread-safe. Stop accepting; idle connections close now, busy ones after their response.
+  void drain();
+  // Thread-safe. Close every connection and stop the thread.
+  void stop();
+  void join();
+  // Ports this worker's acceptors are bound to, in snapshot order (tests bind port 0).
+  std::vector<uint16_t> localPorts() const;
+  std::size_t connectionCount() const { return connectionCount_.load(std::memory_order_relaxed); }
+
+  // Worker-thread only.
+  boost::asio::io_context& context() { return *context_; }
+  SnapshotStore& store() { return store_; }
+  const ServerOptions& options() const { return options_; }
+  AccessLog& accessLog() { return accessLog_; }
+  upstream::ClusterManager& clusters() { return clusters_; }
+  std::mt19937& rng() { return rng_; }
+  bool draining() const { return draining_; }
+  void attach(DownstreamConnection* conn);
+  void detach(DownstreamConnection* conn);
+
+ private:
+  // Every few seconds: idle upstream connections that expired or were closed go away.
+  boost::asio::awaitable<void> sweepLoop();
+
+  unsigned id_;
+  SnapshotStore& store_;
+  const ServerOptions& options_;
+  AccessLog& accessLog_;
+  // Declared first so that it is destroyed last: sockets below need its services.
+  std::unique_ptr<boost::asio::io_context> context_;
+  upstream::ClusterManager clusters_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::unordered_set<DownstreamConnection*> connections_;
+  std::atomic<std::size_t> connectionCount_{0};
+  std::mt19937 rng_;
+  bool draining_ = false;
+  std::thread thread_;
+};
+
+}  // namespace portico::core

@@ -1,0 +1,53 @@
+// A cluster's live state on one worker: the resolved hosts (static IPs, or DNS names
+// resolved asynchronously and refreshed), the load balancer and, through the hosts, the
+// connection pools. Built from an immutable ClusterConfig by the worker's ClusterManager.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "portico/upstream/cluster_config.h"
+#include "portico/upstream/host.h"
+#include "portico/upstream/load_balancer.h"
+
+namespace portico::upstream {
+
+class Cluster : public std::enable_shared_from_this<Cluster> {
+ public:
+  // How often DNS names are re-resolved (Envoy's dns_refresh_rate default).
+  static constexpr std::chrono::seconds kDnsRefresh{5};
+
+  Cluster(boost::asio::any_io_executor executor, ClusterConfig config);
+
+  const ClusterConfig& config() const { return config_; }
+  // Resolves on first use (waits), then refreshes in the background when due.
+  boost::asio::awaitable<void> ensureHosts();
+  std::shared_ptr<Host> chooseHost(const std::vector<const Host*>& excluded, std::mt19937& rng) {
+    return lb_.choose(hosts_, excluded, rng);
+  }
+  const std::vector<std::shared_ptr<Host>>& hosts() const { return hosts_; }
+  // Closes idle pooled connections (shutdown).
+  void closeIdle();
+  void sweepIdle() {
+    for (auto& h : hosts_) h->pool.sweep();
+  }
+
+ private:
+  boost::asio::awaitable<void> resolve();
+  std::shared_ptr<Host> makeHost(const boost::asio::ip::tcp::endpoint& ep, uint32_t weight);
+
+  boost::asio::any_io_executor executor_;
+  ClusterConfig config_;
+  LoadBalancer lb_;
+  std::vector<std::shared_ptr<Host>> hosts_;
+  bool needsDns_ = false;
+  bool resolved_ = false;
+  bool resolving_ = false;
+  std::chrono::steady_clock::time_point resolvedAt_;
+};
+
+}  // namespace portico::upstream

@@ -1,0 +1,115 @@
+#include "portico/core/worker.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "portico/core/downstream_connection.h"
+#include "portico/core/listener.h"
+
+namespace portico::core {
+namespace asio = boost::asio;
+
+Worker::Worker(unsigned id, SnapshotStore& store, const ServerOptions& options,
+               AccessLog& accessLog)
+    : id_(id),
+      store_(store),
+      options_(options),
+      accessLog_(accessLog),
+      context_(std::make_unique<asio::io_context>(1)),
+      clusters_(context_->get_executor()),
+      rng_(std::random_device{}() ^ (id * 0x9e3779b9u)) {}
+
+Worker::~Worker() {
+  stop();
+  join();
+  // Connection frames (and the clusters they hold) die with the io_context's pending
+  // handlers; everything else with a socket must go before the context does.
+  listeners_.clear();
+  clusters_.clear();
+  context_.reset();
+}
+
+bool Worker::listen(const route::Snapshot& snapshot, std::string& error) {
+  for (const auto& [port, listener] : snapshot.listeners) {
+    const std::string& bind = listener.bind.empty() ? options_.bindAddress : listener.bind;
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(bind, ec);
+    if (ec) {
+      error = "invalid bind address " + bind;
+      return false;
+    }
+    auto l = std::make_unique<Listener>(*this, asio::ip::tcp::endpoint(address, port));
+    ec = l->open();
+    if (ec) {
+      error = "cannot listen on " + bind + ":" + std::to_string(port) + ": " + ec.message();
+      return false;
+    }
+    listeners_.push_back(std::move(l));
+  }
+  return true;
+}
+
+std::vector<uint16_t> Worker::localPorts() const {
+  std::vector<uint16_t> ports;
+  for (const auto& l : listeners_) ports.push_back(l->localPort());
+  return ports;
+}
+
+asio::awaitable<void> Worker::sweepLoop() {
+  asio::steady_timer timer(*context_);
+  while (!draining_) {
+    timer.expires_after(std::chrono::seconds(5));
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    clusters_.sweepIdle();
+  }
+}
+
+void Worker::start() {
+  for (auto& l : listeners_) l->start();
+  asio::co_spawn(*context_, sweepLoop(), asio::detached);
+  thread_ = std::thread([this] {
+    // Keep running while idle: connections arrive through the acceptors.
+    auto guard = asio::make_work_guard(*context_);
+    context_->run();
+  });
+}
+
+void Worker::drain() {
+  asio::post(*context_, [this] {
+    draining_ = true;
+    for (auto& l : listeners_) l->close();
+    // Copy: drain() may end a connection, which detaches it.
+    std::vector<DownstreamConnection*> snapshot(connections_.begin(), connections_.end());
+    for (DownstreamConnection* c : snapshot) {
+      if (connections_.count(c)) c->drain();
+    }
+    clusters_.closeIdle();
+  });
+}
+
+void Worker::stop() {
+  if (context_) context_->stop();
+}
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::attach(DownstreamConnection* conn) {
+  connections_.insert(conn);
+  connectionCount_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Worker::detach(DownstreamConnection* conn) {
+  connections_.erase(conn);
+  connectionCount_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+}  // namespace portico::core

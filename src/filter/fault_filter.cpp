@@ -1,0 +1,43 @@
+#include "portico/filter/fault_filter.h"
+
+#include "portico/http/local_reply.h"
+
+namespace portico::filter {
+namespace {
+
+bool roll(StreamContext& ctx, uint32_t perMillion) {
+  if (perMillion >= 1000000) return true;
+  if (perMillion == 0) return false;
+  return ctx.random() % 1000000 < perMillion;
+}
+
+}  // namespace
+
+FilterStatus FaultFilter::decodeHeaders(StreamContext& ctx) noexcept {
+  const route::Route* route = ctx.state().route();
+  if (!route || !route->fault) return FilterStatus::kContinue;
+  const route::FaultPolicy& fault = *route->fault;
+  bool abortNow = fault.abortStatus != 0 && roll(ctx, fault.abortPerMillion);
+  if (fault.delay && roll(ctx, fault.delayPerMillion)) {
+    abortAfterDelay_ = abortNow;
+    ctx.state().addFlag("DI");
+    ctx.resumeAfter(*fault.delay);
+    return FilterStatus::kStopIteration;
+  }
+  if (abortNow) return abort(ctx);
+  return FilterStatus::kContinue;
+}
+
+FilterStatus FaultFilter::onResume(StreamContext& ctx) noexcept {
+  if (abortAfterDelay_) return abort(ctx);
+  return FilterStatus::kContinue;
+}
+
+FilterStatus FaultFilter::abort(StreamContext& ctx) noexcept {
+  const route::FaultPolicy& fault = *ctx.state().route()->fault;
+  http::LocalReply reply = http::makeLocalReply(fault.abortStatus, "fault filter abort");
+  ctx.sendLocalReply(std::move(reply), "FI");
+  return FilterStatus::kStopIteration;
+}
+
+}  // namespace portico::filter
