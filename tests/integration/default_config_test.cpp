@@ -19,9 +19,8 @@ TEST(DefaultConfig, ServesHealthzRedirectAndProxiesProducts) {
   // The same files, with the listener and upstream ports moved to free ones.
   std::string yaml = readFile(std::string(PORTICO_SOURCE_DIR) + "/config/gateway.yaml") + "\n---\n" +
                      readFile(std::string(PORTICO_SOURCE_DIR) + "/config/routes.yaml");
-  yaml = fill(yaml, {});
   for (auto [from, to] : {std::pair<std::string, std::string>{"number: 8080", "number: " + std::to_string(port)},
-                          {"number: 8081", "number: 8081\n    targetPort: " + std::to_string(product.port())}}) {
+                          {"- number: 8081\n", "- number: 8081\n    targetPort: " + std::to_string(product.port()) + "\n"}}) {
     for (auto p = yaml.find(from); p != std::string::npos; p = yaml.find(from, p + to.size())) yaml.replace(p, from.size(), to);
   }
   Gateway gw(dir, yaml);
