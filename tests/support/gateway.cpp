@@ -16,15 +16,19 @@ Upstream::Upstream(std::string name) : name_(std::move(name)), port_(freePort())
   process_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{PORTICO_TEST_UPSTREAM, "--port", std::to_string(port_), "--name", name_});
   if (!waitForPort(port_, std::chrono::seconds(10))) throw std::runtime_error("upstream did not start");
+  baseline_ = rawStats();  // the readiness probe and this call
 }
 
-uint64_t Upstream::connections() const {
-  // Ask over a fresh connection, then subtract it.
+std::pair<uint64_t, uint64_t> Upstream::rawStats() const {
   auto r = runCommand("curl -s http://127.0.0.1:" + std::to_string(port_) + "/__stats");
-  uint64_t n = 0;
-  RE2::PartialMatch(r.output, R"re("connections":(\d+))re", &n);
-  return n > 0 ? n - 1 : 0;
+  uint64_t connections = 0, requests = 0;
+  RE2::PartialMatch(r.output, R"re("connections":(\d+),"requests":(\d+))re", &connections, &requests);
+  return {connections, requests};
 }
+
+// Each /__stats call is one connection and one request of its own.
+uint64_t Upstream::connections() const { return rawStats().first - baseline_.first - 1; }
+uint64_t Upstream::requests() const { return rawStats().second - baseline_.second - 1; }
 
 Gateway::Gateway(const TempDir& dir, const std::string& configYaml, GatewayOptions options)
     : adminPort_(freePort()) {
@@ -109,17 +113,20 @@ HttpResult curl(const std::string& args, std::chrono::seconds timeout) {
 }
 
 std::string echoedHeader(const std::string& echoJson, const std::string& name, int* count) {
+  auto values = echoedHeaderValues(echoJson, name);
+  if (count) *count = static_cast<int>(values.size());
+  return values.empty() ? std::string() : values.front();
+}
+
+std::vector<std::string> echoedHeaderValues(const std::string& echoJson, const std::string& name) {
   re2::StringPiece input(echoJson);
-  std::string key, value, found;
-  int n = 0;
+  std::string key, value;
+  std::vector<std::string> values;
   RE2 pair(R"re(\["((?:[^"\\]|\\.)*)","((?:[^"\\]|\\.)*)"\])re");
   while (RE2::FindAndConsume(&input, pair, &key, &value)) {
-    if (strcasecmp(key.c_str(), name.c_str()) == 0) {
-      if (n++ == 0) found = value;
-    }
+    if (strcasecmp(key.c_str(), name.c_str()) == 0) values.push_back(value);
   }
-  if (count) *count = n;
-  return found;
+  return values;
 }
 
 std::string echoedTarget(const std::string& echoJson) {

@@ -19,12 +19,17 @@ class Upstream {
   explicit Upstream(std::string name);
   uint16_t port() const { return port_; }
   const std::string& name() const { return name_; }
-  // Connections the upstream accepted so far (from its /__stats).
+  // Connections the upstream accepted, and requests it received, since it started, not
+  // counting the harness's own probes (from its /__stats).
   uint64_t connections() const;
+  uint64_t requests() const;
 
  private:
+  std::pair<uint64_t, uint64_t> rawStats() const;
+
   std::string name_;
   uint16_t port_;
+  std::pair<uint64_t, uint64_t> baseline_;
   std::unique_ptr<ChildProcess> process_;
 };
 
@@ -68,6 +73,8 @@ HttpResult curl(const std::string& args, std::chrono::seconds timeout = std::chr
 // From the upstream's JSON echo: the value of header `name` as the upstream received it
 // (case-insensitive), or "" when absent; `count` says how many times it appeared.
 std::string echoedHeader(const std::string& echoJson, const std::string& name, int* count = nullptr);
+// Every value of header `name` the upstream received, in order.
+std::vector<std::string> echoedHeaderValues(const std::string& echoJson, const std::string& name);
 // From the upstream's JSON echo: the request target the upstream received.
 std::string echoedTarget(const std::string& echoJson);
 

@@ -22,6 +22,7 @@ struct HttpMatchRequest {
   uint32_t port = 0;  // 0: any listener port
   bool ignoreUriCase = false;
   std::vector<std::string> gateways;  // per-match override of VirtualService.gateways
+  std::string statPrefix;             // Envoy route stat_prefix; empty: none
   Mark mark;
 };
 
@@ -121,6 +122,9 @@ struct HttpRoute {
   std::vector<HttpMirror> mirrors;  // `mirror` + `mirrorPercentage` folded in as one entry
   std::optional<CorsPolicy> corsPolicy;
   Headers headers;
+  // "namespace/name" of a delegate VirtualService. Delegation is not implemented: the parser
+  // warns and the compiler skips such a route.
+  std::optional<std::string> delegate;
   Mark mark;
   std::string path;  // "spec.http[2]"
 };

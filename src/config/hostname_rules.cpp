@@ -1,0 +1,99 @@
+#include "portico/config/hostname_rules.h"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+
+namespace portico::config {
+namespace {
+
+// Istio's label format admits upper case (host names compare case-insensitively).
+bool isAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+std::optional<std::string> checkLabels(std::string_view domain, std::string_view labels) {
+  std::size_t start = 0;
+  while (true) {
+    std::size_t dot = labels.find('.', start);
+    std::string_view label =
+        labels.substr(start, dot == std::string_view::npos ? dot : dot - start);
+    bool last = dot == std::string_view::npos;
+    // A trailing dot (fully-qualified form) leaves an empty last label.
+    if (!(last && label.empty() && start > 0) && !isDns1123Label(label)) {
+      return "domain name " + quoted(domain) + " invalid (label " + quoted(label) + " invalid)";
+    }
+    if (last) return std::nullopt;
+    start = dot + 1;
+  }
+}
+
+std::optional<std::string> checkPreconditions(std::string_view domain) {
+  if (domain.size() > 255) return "domain name " + quoted(domain) + " too long (max 255)";
+  if (domain.empty()) return std::string("empty domain name not allowed");
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool isDns1123Label(std::string_view v) {
+  if (v.empty() || v.size() > 63) return false;
+  if (!isAlnum(v.front()) || !isAlnum(v.back())) return false;
+  for (char c : v) {
+    if (!isAlnum(c) && c != '-') return false;
+  }
+  return true;
+}
+
+bool isWildcardDns1123Label(std::string_view v) {
+  if (v == "*") return true;
+  if (v.size() > 63) return false;
+  if (v.starts_with("*-")) return isDns1123Label(v.substr(2));
+  if (v.starts_with("*")) return isDns1123Label(v.substr(1));
+  return isDns1123Label(v);
+}
+
+std::optional<std::string> checkWildcardDomain(std::string_view host) {
+  if (auto e = checkPreconditions(host)) return e;
+  // Wildcards only in the left-most label.
+  std::size_t dot = host.find('.');
+  std::string_view first = host.substr(0, dot);
+  if (!isWildcardDns1123Label(first)) {
+    return "domain name " + quoted(host) + " invalid (label " + quoted(first) + " invalid)";
+  }
+  if (dot == std::string_view::npos) return std::nullopt;
+  return checkLabels(host, host.substr(dot + 1));
+}
+
+std::optional<std::string> checkFqdn(std::string_view host) {
+  if (auto e = checkPreconditions(host)) return e;
+  return checkLabels(host, host);
+}
+
+bool isIpAddress(std::string_view value) {
+  std::string s(value);
+  unsigned char buf[16];
+  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+}
+
+bool isCidr(std::string_view value) {
+  std::size_t slash = value.find('/');
+  if (slash == std::string_view::npos) return false;
+  std::string addr(value.substr(0, slash));
+  std::string_view prefix = value.substr(slash + 1);
+  int bits = -1;
+  auto [ptr, ec] = std::from_chars(prefix.data(), prefix.data() + prefix.size(), bits);
+  if (ec != std::errc() || ptr != prefix.data() + prefix.size() || prefix.empty()) return false;
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, addr.c_str(), buf) == 1) return bits >= 0 && bits <= 32;
+  if (inet_pton(AF_INET6, addr.c_str(), buf) == 1) return bits >= 0 && bits <= 128;
+  return false;
+}
+
+bool isUnixAddress(std::string_view value) {
+  return value.starts_with("unix://") && value.size() > 7 && (value[7] == '/' || value[7] == '@');
+}
+
+}  // namespace portico::config
