@@ -1,4 +1,5 @@
 // The config/ that the README's run command starts serves what its comments promise.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "support/gateway.h"
@@ -9,7 +10,7 @@ namespace {
 TEST(DefaultConfig, ValidatesCleanly) {
   auto r = runCommand(std::string(PORTICO_BINARY) + " validate " + PORTICO_SOURCE_DIR + "/config");
   EXPECT_EQ(r.exitCode, 0) << r.output;
-  EXPECT_EQ(r.output.find("warning"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(": 0 errors, 0 warnings"), std::string::npos) << r.output;
 }
 
 TEST(DefaultConfig, ServesHealthzRedirectAndProxiesProducts) {
@@ -39,7 +40,7 @@ TEST(DefaultConfig, ServesHealthzRedirectAndProxiesProducts) {
   auto product42 = curl(base + "/products/42");
   EXPECT_EQ(product42.status, 200) << product42.raw;
   EXPECT_EQ(echoedTarget(product42.body), "/42");
-  EXPECT_EQ(echoedHeader(product42.body, "x-forwarded-proto"), "https");
+  EXPECT_THAT(echoedHeaderValues(product42.body, "x-forwarded-proto"), ::testing::Contains("https"));
 
   EXPECT_EQ(curl(base + "/elsewhere").status, 404);
 }

@@ -45,7 +45,7 @@ TEST_F(StrictInput, MalformedFramingIs400AndNeverReachesUpstream) {
   for (const auto& c : cases) {
     EXPECT_EQ(statusOf(c), 400) << "request: " << c;
   }
-  EXPECT_EQ(app.connections(), 0u) << "a malformed request reached the upstream";
+  EXPECT_EQ(app.requests(), 0u) << "a malformed request reached the upstream";
 }
 
 TEST_F(StrictInput, OversizedRequestLineAndHeaders) {
@@ -53,7 +53,7 @@ TEST_F(StrictInput, OversizedRequestLineAndHeaders) {
   std::string many = "GET / HTTP/1.1\r\nHost: a\r\n";
   for (int i = 0; i < 70; ++i) many += "X-H" + std::to_string(i) + ": " + std::string(1000, 'v') + "\r\n";
   EXPECT_EQ(statusOf(many + "\r\n"), 431);
-  EXPECT_EQ(app.connections(), 0u);
+  EXPECT_EQ(app.requests(), 0u);
 }
 
 TEST_F(StrictInput, WellFormedRequestStillWorksAfterGarbage) {
