@@ -16,19 +16,26 @@ Upstream::Upstream(std::string name) : name_(std::move(name)), port_(freePort())
   process_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{PORTICO_TEST_UPSTREAM, "--port", std::to_string(port_), "--name", name_});
   if (!waitForPort(port_, std::chrono::seconds(10))) throw std::runtime_error("upstream did not start");
-  baseline_ = rawStats();  // the readiness probe and this call
 }
 
 std::pair<uint64_t, uint64_t> Upstream::rawStats() const {
+  ++statsCalls_;
   auto r = runCommand("curl -s http://127.0.0.1:" + std::to_string(port_) + "/__stats");
   uint64_t connections = 0, requests = 0;
   RE2::PartialMatch(r.output, R"re("connections":(\d+),"requests":(\d+))re", &connections, &requests);
   return {connections, requests};
 }
 
-// Each /__stats call is one connection and one request of its own.
-uint64_t Upstream::connections() const { return rawStats().first - baseline_.first - 1; }
-uint64_t Upstream::requests() const { return rawStats().second - baseline_.second - 1; }
+// Not counted: every /__stats call (a connection and a request of its own) and the
+// readiness probe's connection.
+uint64_t Upstream::connections() const {
+  auto raw = rawStats().first;
+  return raw - statsCalls_ - 1;
+}
+uint64_t Upstream::requests() const {
+  auto raw = rawStats().second;
+  return raw - statsCalls_;
+}
 
 Gateway::Gateway(const TempDir& dir, const std::string& configYaml, GatewayOptions options)
     : adminPort_(freePort()) {

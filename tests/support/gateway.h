@@ -29,7 +29,7 @@ class Upstream {
 
   std::string name_;
   uint16_t port_;
-  std::pair<uint64_t, uint64_t> baseline_;
+  mutable uint64_t statsCalls_ = 0;  // each /__stats call is a connection and a request
   std::unique_ptr<ChildProcess> process_;
 };
 
