@@ -19,8 +19,12 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.3; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-UP=$(free_port); P_PORTICO=$(free_port); P_NGINX=$(free_port); P_HAPROXY=$(free_port); ADMIN=$(free_port)
+# Five distinct free ports: all bound at once, so the kernel cannot hand one out twice.
+read -r UP P_PORTICO P_NGINX P_HAPROXY ADMIN < <(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(5)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))')
 CLK=$(getconf CLK_TCK)
 
 # --- upstream: nginx, 1 worker, fixed answer
