@@ -43,17 +43,17 @@ class RateLimitRegistry {
   // bucket (Redis backends are not consulted: this is the local-enforcement path);
   // checking stops at the first limit that rejects. Lock-free for unkeyed limits; keyed
   // limits lock one of 64 shards.
-  RateLimitDecision decide(const RateLimitPolicy& policy, const route::MatchInput& input,
-                           std::string_view clientAddress, uint64_t nowNanos);
+  // Static: the state lives in the policy's limits; any thread may call it.
+  static RateLimitDecision decide(const RateLimitPolicy& policy, const route::MatchInput& input,
+                                  std::string_view clientAddress, uint64_t nowNanos);
 
   // The data plane's entry point: local policies as above; Redis-backed ones through the
   // worker's `redis` limiter. Returns the decision when known without waiting; otherwise
   // nullopt and `done` runs later on the worker's io_context, within the backend timeout.
   // A Redis-backed policy with `redis == nullptr` is enforced locally.
-  std::optional<RateLimitDecision> decide(const std::shared_ptr<const RateLimitPolicy>& policy,
-                                          const route::MatchInput& input,
-                                          std::string_view clientAddress,
-                                          RedisRateLimiter* redis, DecisionCallback done);
+  static std::optional<RateLimitDecision> decide(
+      const std::shared_ptr<const RateLimitPolicy>& policy, const route::MatchInput& input,
+      std::string_view clientAddress, RedisRateLimiter* redis, DecisionCallback done);
 
   struct LimitStats {
     std::string name;  // "<ns>/<config>/<limit>"

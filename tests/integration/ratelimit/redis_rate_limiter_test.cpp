@@ -14,9 +14,12 @@
 #include <memory>
 #include <thread>
 
+#include "portico/filter/rate_limit_filter.h"
 #include "portico/http/header_map.h"
+#include "portico/ratelimit/rate_limit_policy_set.h"
 #include "portico/ratelimit/rate_limit_registry.h"
 #include "support/process.h"
+#include "unit/filter/fake_stream_context.h"
 
 namespace portico::ratelimit {
 namespace {
@@ -319,6 +322,79 @@ TEST(RedisRateLimiterTest, UnreachableRedisDecidesAtOnceByFailureMode) {
   }
   allow.io.run_for(200ms);  // reconnect attempts with backoff, all refused
   EXPECT_GE(allow.registry.redisMetrics().connectFailures.load(), 1u);
+}
+
+// The filter stops the chain while Redis decides, resumes through resumeAfter(0), then
+// answers 429 or continues with the x-ratelimit-* headers.
+TEST(RedisRateLimiterTest, FilterWaitsForRedisThenResumes) {
+  RedisServer redis;
+  auto config = redisConfig(redis.address(), 1, 0,
+                            config::RedisRateLimitBackend::FailureMode::kAllow);
+  config::RateLimitTargetRef ref;
+  ref.kind = "VirtualService";
+  ref.name = "vs";
+  ref.ns = "default";
+  config.targetRefs.push_back(ref);
+  config::ConfigSet set;
+  set.rateLimitConfigs.push_back(config);
+  Replica r(config);
+  ASSERT_TRUE(r.connect(redis.address()));
+  auto snapshot = std::make_shared<route::Snapshot>();
+  snapshot->rateLimits = RateLimitPolicySet::build(r.registry, set);
+  auto route = filter::testing::forwardRoute("svc");
+  route->virtualService = "default/vs";
+
+  auto run = [&](filter::RateLimitFilter& f, filter::testing::FakeStreamContext& ctx) {
+    ctx.state().match.route = route.get();
+    ctx.request().path = "/";
+    EXPECT_EQ(f.decodeHeaders(ctx), filter::FilterStatus::kStopIteration);
+    EXPECT_FALSE(ctx.state().localReply);
+    auto deadline = Clock::now() + 2s;
+    while (!ctx.delay_ && Clock::now() < deadline) r.io.run_one_for(10ms);
+    r.io.restart();
+    EXPECT_EQ(ctx.delay_, std::optional<std::chrono::milliseconds>(0ms));
+    return f.onResume(ctx);
+  };
+  filter::testing::FakeStreamContext first(snapshot);
+  filter::RateLimitFilter f1(r.limiter.get(), "10.0.0.1");
+  EXPECT_EQ(run(f1, first), filter::FilterStatus::kContinue);
+  http::ResponseHead head;
+  f1.encodeHeaders(first, head);
+  EXPECT_EQ(head.headers.get("x-ratelimit-limit"), std::optional<std::string_view>("1"));
+  EXPECT_EQ(head.headers.get("x-ratelimit-remaining"), std::optional<std::string_view>("0"));
+
+  filter::testing::FakeStreamContext second(snapshot);
+  filter::RateLimitFilter f2(r.limiter.get(), "10.0.0.1");
+  EXPECT_EQ(run(f2, second), filter::FilterStatus::kStopIteration);
+  ASSERT_TRUE(second.state().localReply);
+  EXPECT_EQ(second.state().localReply->head.status, 429u);
+  EXPECT_EQ(second.state().localReply->head.headers.get("retry-after"),
+            std::optional<std::string_view>("1"));
+}
+
+// A stream that ends while Redis is deciding is not touched by the late answer.
+TEST(RedisRateLimiterTest, FilterDestroyedBeforeTheAnswerIsSafe) {
+  RedisServer redis;
+  auto config = redisConfig(redis.address(), 10, 0,
+                            config::RedisRateLimitBackend::FailureMode::kAllow);
+  config.targetRefs.push_back({"VirtualService", "vs", "default", {}});
+  config::ConfigSet set;
+  set.rateLimitConfigs.push_back(config);
+  Replica r(config);
+  ASSERT_TRUE(r.connect(redis.address()));
+  auto snapshot = std::make_shared<route::Snapshot>();
+  snapshot->rateLimits = RateLimitPolicySet::build(r.registry, set);
+  auto route = filter::testing::forwardRoute("svc");
+  route->virtualService = "default/vs";
+  {
+    filter::testing::FakeStreamContext ctx(snapshot);
+    ctx.state().match.route = route.get();
+    auto f = std::make_unique<filter::RateLimitFilter>(r.limiter.get(), "10.0.0.1");
+    EXPECT_EQ(f->decodeHeaders(ctx), filter::FilterStatus::kStopIteration);
+    f->onComplete(ctx);
+  }
+  r.io.run_for(200ms);  // the reply lands on nobody
+  EXPECT_EQ(r.registry.limitStats()[0].admitted, 1u);
 }
 
 }  // namespace
