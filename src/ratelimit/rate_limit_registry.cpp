@@ -80,6 +80,12 @@ std::vector<std::shared_ptr<const RateLimitPolicy>> RateLimitRegistry::compileAl
   std::vector<std::shared_ptr<const RateLimitPolicy>> out;
   out.reserve(set.rateLimitConfigs.size());
   for (const auto& config : set.rateLimitConfigs) out.push_back(compile(config));
+  std::vector<std::shared_ptr<LimitState>> generation;
+  for (const auto& policy : out) {
+    for (const auto& limit : policy->limits) generation.push_back(limit.sharedState());
+  }
+  std::lock_guard lock(mutex_);
+  currentGeneration_.swap(generation);
   return out;
 }
 

@@ -37,6 +37,9 @@ class RateLimitRegistry {
   // Thread-safe (a mutex: compilation runs when config loads, never per request). Compile
   // the new config before dropping the old snapshot, so unchanged limits find their state.
   std::shared_ptr<const RateLimitPolicy> compile(const config::RateLimitConfig& config);
+  // Compiles a whole config set and makes it the current generation: its limits' state is
+  // kept even if every snapshot holding it is dropped before the next reload, and the
+  // state of limits the set no longer has is released once no policy references it.
   std::vector<std::shared_ptr<const RateLimitPolicy>> compileAll(const config::ConfigSet& set);
 
   // Every limit of `policy` whose match fits the request takes a token from its local
@@ -71,6 +74,7 @@ class RateLimitRegistry {
   std::size_t maxKeysPerLimit_;
   mutable std::mutex mutex_;
   std::map<std::string, std::weak_ptr<LimitState>> states_;  // by identity
+  std::vector<std::shared_ptr<LimitState>> currentGeneration_;  // from the last compileAll()
   RedisMetrics redisMetrics_;
 };
 

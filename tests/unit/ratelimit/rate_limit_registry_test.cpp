@@ -237,3 +237,28 @@ TEST(RateLimitRegistryTest, LimitIdentityIsStableAndDefinitionSensitive) {
 
 }  // namespace
 }  // namespace portico::ratelimit
+
+namespace portico::ratelimit {
+namespace {
+
+TEST(RateLimitRegistryGenerationTest, CurrentConfigKeepsStateEvenWithoutLivePolicies) {
+  RateLimitRegistry registry;
+  config::ConfigSet set;
+  set.rateLimitConfigs.push_back(rlc({limit("kept", 1)}));
+  Request r;
+  {
+    auto policies = registry.compileAll(set);
+    EXPECT_TRUE(registry.decide(*policies[0], r.input, "c", kT0).admitted);
+  }
+  // Every policy is gone (old snapshot dropped before the reload), the bucket is not.
+  auto reloaded = registry.compileAll(set);
+  EXPECT_FALSE(registry.decide(*reloaded[0], r.input, "c", kT0).admitted);
+  // A reload without the limit releases it once its last policy goes.
+  std::weak_ptr<LimitState> state = reloaded[0]->limits[0].sharedState();
+  registry.compileAll(config::ConfigSet{});
+  reloaded.clear();
+  EXPECT_TRUE(state.expired());
+}
+
+}  // namespace
+}  // namespace portico::ratelimit
