@@ -71,7 +71,8 @@ RateLimitRegistry& registry() {
 }
 
 void BM_NoMatchingLimit(benchmark::State& state) {
-  static auto policy = registry().compile(configWith(1'000'000'000, config::RateLimit::KeyKind::kNone, "/other"));
+  static auto policy =
+      registry().compile(configWith(1'000'000'000, config::RateLimit::KeyKind::kNone, "/other"));
   Input in;
   for (auto _ : state) {
     benchmark::DoNotOptimize(registry().decide(*policy, in.input, "10.0.0.1", steadyNowNanos()));
@@ -80,7 +81,8 @@ void BM_NoMatchingLimit(benchmark::State& state) {
 BENCHMARK(BM_NoMatchingLimit)->ThreadRange(1, 2);
 
 void BM_LocalUnkeyed(benchmark::State& state) {
-  static auto policy = registry().compile(configWith(1'000'000'000, config::RateLimit::KeyKind::kNone, "/api"));
+  static auto policy =
+      registry().compile(configWith(1'000'000'000, config::RateLimit::KeyKind::kNone, "/api"));
   Input in;
   for (auto _ : state) {
     benchmark::DoNotOptimize(registry().decide(*policy, in.input, "10.0.0.1", steadyNowNanos()));
@@ -103,8 +105,8 @@ BENCHMARK(BM_LocalKeyed10kClients)->ThreadRange(1, 2)->Threads(4);
 
 // All threads on one client address: the worst case for the sharded map (one shard).
 void BM_LocalKeyedOneHotClient(benchmark::State& state) {
-  static auto policy =
-      registry().compile(configWith(1'000'000'000, config::RateLimit::KeyKind::kRemoteAddress, "/api"));
+  static auto policy = registry().compile(
+      configWith(1'000'000'000, config::RateLimit::KeyKind::kRemoteAddress, "/api"));
   Input in;
   for (auto _ : state) {
     benchmark::DoNotOptimize(registry().decide(*policy, in.input, "10.0.0.1", steadyNowNanos()));
@@ -121,9 +123,9 @@ class RedisForBench {
     port_ = probe.local_endpoint().port();
     probe.close();
     std::string port = std::to_string(port_);
-    std::vector<std::string> args = {"/usr/bin/redis-server", "--port", port, "--bind",
-                                     "127.0.0.1", "--save", "", "--appendonly", "no",
-                                     "--loglevel", "warning"};
+    std::vector<std::string> args = {
+        "/usr/bin/redis-server", "--port", port,         "--bind", "127.0.0.1", "--save", "",
+        "--appendonly",          "no",     "--loglevel", "warning"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -151,25 +153,28 @@ RedisForBench& redisServer() {
 void runRedis(benchmark::State& state, uint64_t rps, bool lease = true) {
   auto config = configWith(rps, config::RateLimit::KeyKind::kNone, "/api");
   config.meta.name = "redis-" + std::to_string(rps);
-  config.redis = config::RedisRateLimitBackend{redisServer().address(), config::Duration(50),
-                                               config::RedisRateLimitBackend::FailureMode::kAllow, {}};
+  config.redis = config::RedisRateLimitBackend{redisServer().address(),
+                                               config::Duration(50),
+                                               config::RedisRateLimitBackend::FailureMode::kAllow,
+                                               {}};
   auto policy = registry().compile(config);
   boost::asio::io_context io;
   RedisRateLimiter::Options options;
   if (!lease) options.leaseWindow = std::chrono::milliseconds(0);
   RedisRateLimiter limiter(io, registry().redisMetrics(), options);
   limiter.warmUp(redisServer().address());
-  for (int i = 0; i < 200 && !limiter.connected(redisServer().address()); ++i) io.run_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 200 && !limiter.connected(redisServer().address()); ++i)
+    io.run_for(std::chrono::milliseconds(5));
   io.restart();
   Input in;
   uint64_t failures = 0;
   for (auto _ : state) {
     bool answered = false;
-    auto sync = registry().decide(policy, in.input, "10.0.0.1", &limiter,
-                                  [&](const RateLimitDecision& d) {
-                                    answered = true;
-                                    failures += d.failureMode;
-                                  });
+    auto sync =
+        registry().decide(policy, in.input, "10.0.0.1", &limiter, [&](const RateLimitDecision& d) {
+          answered = true;
+          failures += d.failureMode;
+        });
     if (sync) {
       failures += sync->failureMode;
       continue;

@@ -13,7 +13,8 @@ namespace {
 // Combines per-policy decisions the way limits inside one policy combine.
 void fold(ratelimit::RateLimitDecision& into, const ratelimit::RateLimitDecision& d) {
   if (!d.applied) return;
-  bool take = !into.applied || (!d.admitted && (into.admitted || d.retryAfterSeconds > into.retryAfterSeconds)) ||
+  bool take = !into.applied ||
+              (!d.admitted && (into.admitted || d.retryAfterSeconds > into.retryAfterSeconds)) ||
               (d.admitted && into.admitted && d.remaining < into.remaining);
   bool admitted = into.admitted && d.admitted;
   bool failureMode = into.failureMode || d.failureMode;
@@ -65,8 +66,7 @@ FilterStatus RateLimitFilter::decodeHeaders(StreamContext& ctx) noexcept {
     ++pending->outstanding;
     std::weak_ptr<Pending> weak = pending;
     auto sync = ratelimit::RateLimitRegistry::decide(
-        *policy, input, clientAddress_, redis_,
-        [weak](const ratelimit::RateLimitDecision& d) {
+        *policy, input, clientAddress_, redis_, [weak](const ratelimit::RateLimitDecision& d) {
           auto p = weak.lock();
           if (!p) return;
           fold(p->decision, d);

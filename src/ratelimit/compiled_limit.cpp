@@ -33,7 +33,8 @@ CompiledLimit::CompiledLimit(const config::RateLimit& limit, std::shared_ptr<Lim
       keyHeader_(limit.keyHeader),
       params_(bucketParams(limit)),
       state_(std::move(state)) {
-  for (const auto& match : limit.match) blocks_.push_back({route::RequestMatcher(match), match.port});
+  for (const auto& match : limit.match)
+    blocks_.push_back({route::RequestMatcher(match), match.port});
 }
 
 bool CompiledLimit::matches(const route::MatchInput& input) const {

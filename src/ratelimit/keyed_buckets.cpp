@@ -58,8 +58,7 @@ void KeyedBuckets::makeRoom(Shard& shard, uint64_t nowNanos) {
   tats.reserve(shard.buckets.size());
   for (const auto& entry : shard.buckets) tats.push_back(entry.second.theoreticalArrival());
   std::size_t evict = std::max<std::size_t>(1, perShard_ / 8);
-  std::nth_element(tats.begin(), tats.begin() + static_cast<std::ptrdiff_t>(evict - 1),
-                   tats.end());
+  std::nth_element(tats.begin(), tats.begin() + static_cast<std::ptrdiff_t>(evict - 1), tats.end());
   uint64_t cutoff = tats[evict - 1];
   std::size_t evicted = 0;
   for (auto it = shard.buckets.begin(); it != shard.buckets.end() && evicted < evict;) {

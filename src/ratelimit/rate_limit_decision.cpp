@@ -25,7 +25,8 @@ void RateLimitDecision::merge(const CompiledLimit& limit, const BucketOutcome& o
   this->limit = limit.params().requestsPerUnit;
   remaining = outcome.admitted ? outcome.remaining : 0;
   resetSeconds = ceilSeconds(outcome.resetAfterNanos);
-  retryAfterSeconds = outcome.admitted ? 0 : std::max<uint64_t>(1, ceilSeconds(outcome.retryAfterNanos));
+  retryAfterSeconds =
+      outcome.admitted ? 0 : std::max<uint64_t>(1, ceilSeconds(outcome.retryAfterNanos));
 }
 
 void RateLimitDecision::addHeaders(http::HeaderMap& headers) const {

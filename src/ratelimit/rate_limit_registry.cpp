@@ -122,13 +122,13 @@ std::optional<RateLimitDecision> RateLimitRegistry::decide(
     }
     ++pending->outstanding;
     const CompiledLimit* limitPtr = &limit;
-    auto result = redis->acquire(limit, key, *policy->redis,
-                                 [pending, limitPtr](const RedisOutcome& out) {
-                                   count(limitPtr->state(), out.bucket, out.failureMode);
-                                   pending->decision.merge(*limitPtr, out.bucket);
-                                   pending->decision.failureMode |= out.failureMode;
-                                   if (--pending->outstanding == 0) pending->done(pending->decision);
-                                 });
+    auto result =
+        redis->acquire(limit, key, *policy->redis, [pending, limitPtr](const RedisOutcome& out) {
+          count(limitPtr->state(), out.bucket, out.failureMode);
+          pending->decision.merge(*limitPtr, out.bucket);
+          pending->decision.failureMode |= out.failureMode;
+          if (--pending->outstanding == 0) pending->done(pending->decision);
+        });
     if (result) {
       --pending->outstanding;
       count(limit.state(), result->bucket, result->failureMode);

@@ -27,7 +27,9 @@ void RedisAsioAdapter::addRead(void* self) {
   a->armRead();
 }
 
-void RedisAsioAdapter::delRead(void* self) { static_cast<RedisAsioAdapter*>(self)->reading_ = false; }
+void RedisAsioAdapter::delRead(void* self) {
+  static_cast<RedisAsioAdapter*>(self)->reading_ = false;
+}
 
 void RedisAsioAdapter::addWrite(void* self) {
   auto* a = static_cast<RedisAsioAdapter*>(self);
@@ -62,32 +64,30 @@ std::size_t RedisAsioAdapter::bytesReadable() {
 void RedisAsioAdapter::armRead() {
   if (readArmed_ || !ac_) return;
   readArmed_ = true;
-  descriptor_.async_wait(
-      boost::asio::posix::stream_descriptor::wait_read,
-      [self = shared_from_this()](const boost::system::error_code& ec) {
-        self->readArmed_ = false;
-        if (ec || !self->ac_ || !self->reading_) return;
-        redisAsyncHandleRead(self->ac_);
-        // Replies larger than hiredis's read chunk stay buffered in the socket; read them
-        // now rather than waiting for an edge that will not come.
-        while (self->ac_ && self->reading_ && self->bytesReadable() > 0) {
-          redisAsyncHandleRead(self->ac_);
-        }
-        if (self->ac_ && self->reading_) self->armRead();
-      });
+  descriptor_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                         [self = shared_from_this()](const boost::system::error_code& ec) {
+                           self->readArmed_ = false;
+                           if (ec || !self->ac_ || !self->reading_) return;
+                           redisAsyncHandleRead(self->ac_);
+                           // Replies larger than hiredis's read chunk stay buffered in the socket;
+                           // read them now rather than waiting for an edge that will not come.
+                           while (self->ac_ && self->reading_ && self->bytesReadable() > 0) {
+                             redisAsyncHandleRead(self->ac_);
+                           }
+                           if (self->ac_ && self->reading_) self->armRead();
+                         });
 }
 
 void RedisAsioAdapter::armWrite() {
   if (writeArmed_ || !ac_) return;
   writeArmed_ = true;
-  descriptor_.async_wait(
-      boost::asio::posix::stream_descriptor::wait_write,
-      [self = shared_from_this()](const boost::system::error_code& ec) {
-        self->writeArmed_ = false;
-        if (ec || !self->ac_ || !self->writing_) return;
-        redisAsyncHandleWrite(self->ac_);
-        if (self->ac_ && self->writing_) self->armWrite();
-      });
+  descriptor_.async_wait(boost::asio::posix::stream_descriptor::wait_write,
+                         [self = shared_from_this()](const boost::system::error_code& ec) {
+                           self->writeArmed_ = false;
+                           if (ec || !self->ac_ || !self->writing_) return;
+                           redisAsyncHandleWrite(self->ac_);
+                           if (self->ac_ && self->writing_) self->armWrite();
+                         });
 }
 
 }  // namespace portico::ratelimit

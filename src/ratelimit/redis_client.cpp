@@ -36,7 +36,8 @@ bool RedisClient::parseAddress(const std::string& address, std::string& host, ui
     host = host.substr(1, host.size() - 2);
   std::string portText = address.substr(colon + 1);
   if (portText.empty() || portText.size() > 5 ||
-      !std::all_of(portText.begin(), portText.end(), [](unsigned char c) { return std::isdigit(c); }))
+      !std::all_of(portText.begin(), portText.end(),
+                   [](unsigned char c) { return std::isdigit(c); }))
     return false;
   int value = std::stoi(portText);
   if (value < 1 || value > 65535) return false;
@@ -158,10 +159,9 @@ bool RedisClient::command(const std::vector<std::string>& argv, std::chrono::mil
     lengths.push_back(a.size());
   }
   uint64_t id = nextId_++;
-  if (redisAsyncCommandArgv(ac_, &RedisClient::onReply,
-                            reinterpret_cast<void*>(static_cast<uintptr_t>(id)),
-                            static_cast<int>(args.size()), args.data(),
-                            lengths.data()) != REDIS_OK) {
+  if (redisAsyncCommandArgv(
+          ac_, &RedisClient::onReply, reinterpret_cast<void*>(static_cast<uintptr_t>(id)),
+          static_cast<int>(args.size()), args.data(), lengths.data()) != REDIS_OK) {
     return false;
   }
   metrics_.calls.fetch_add(1, std::memory_order_relaxed);

@@ -289,12 +289,12 @@ void RedisRateLimiter::onReply(const std::string& redisKey, const redisReply* re
     rejected.bucket.retryAfterNanos = static_cast<uint64_t>(std::max(0LL, retryUs)) * 1000;
     rejected.bucket.resetAfterNanos = e.last.resetAfterNanos;
   }
-  std::vector<Waiter> answered(std::make_move_iterator(waiters.begin()),
-                               std::make_move_iterator(waiters.begin() +
-                                                       static_cast<std::ptrdiff_t>(serve)));
-  std::vector<Waiter> rest(std::make_move_iterator(waiters.begin() +
-                                                   static_cast<std::ptrdiff_t>(serve)),
-                           std::make_move_iterator(waiters.end()));
+  std::vector<Waiter> answered(
+      std::make_move_iterator(waiters.begin()),
+      std::make_move_iterator(waiters.begin() + static_cast<std::ptrdiff_t>(serve)));
+  std::vector<Waiter> rest(
+      std::make_move_iterator(waiters.begin() + static_cast<std::ptrdiff_t>(serve)),
+      std::make_move_iterator(waiters.end()));
   std::vector<Waiter> rejectedWaiters;
   if (exhausted) {
     rejectedWaiters = std::move(rest);

@@ -33,8 +33,8 @@ BucketOutcome TokenBucket::peek(const BucketParams& params, uint64_t nowNanos) c
   uint64_t ahead = tat - nowNanos;
   BucketOutcome out;
   out.admitted = ahead + params.emissionNanos <= params.depthNanos();
-  out.remaining = (params.depthNanos() - std::min(ahead, params.depthNanos())) /
-                  params.emissionNanos;
+  out.remaining =
+      (params.depthNanos() - std::min(ahead, params.depthNanos())) / params.emissionNanos;
   out.resetAfterNanos = ahead;
   if (!out.admitted) out.retryAfterNanos = ahead + params.emissionNanos - params.depthNanos();
   return out;

@@ -13,10 +13,10 @@
 namespace portico::ratelimit {
 
 struct LimitState {
-  std::string statName;     // "<ns>/<config>/<limit>": what the admin endpoint shows
-  std::string identity;     // statName + "#" + hex hash of the limit's definition
-  TokenBucket unkeyed;      // limits without a key
-  TokenBucket missingKey;   // header-keyed limits: requests without the header share it
+  std::string statName;                 // "<ns>/<config>/<limit>": what the admin endpoint shows
+  std::string identity;                 // statName + "#" + hex hash of the limit's definition
+  TokenBucket unkeyed;                  // limits without a key
+  TokenBucket missingKey;               // header-keyed limits: requests without the header share it
   std::unique_ptr<KeyedBuckets> keyed;  // keyed limits only
   LimitMetrics metrics;
 };

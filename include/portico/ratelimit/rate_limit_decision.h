@@ -15,11 +15,11 @@ class CompiledLimit;
 
 struct RateLimitDecision {
   bool admitted = true;
-  bool applied = false;         // some limit matched: the headers below are meaningful
-  bool failureMode = false;     // decided by Redis failureMode (Redis down or too slow)
-  uint64_t limit = 0;           // x-ratelimit-limit: requestsPerUnit of that limit
-  uint64_t remaining = 0;       // x-ratelimit-remaining
-  uint64_t resetSeconds = 0;    // x-ratelimit-reset: seconds until its bucket is full
+  bool applied = false;            // some limit matched: the headers below are meaningful
+  bool failureMode = false;        // decided by Redis failureMode (Redis down or too slow)
+  uint64_t limit = 0;              // x-ratelimit-limit: requestsPerUnit of that limit
+  uint64_t remaining = 0;          // x-ratelimit-remaining
+  uint64_t resetSeconds = 0;       // x-ratelimit-reset: seconds until its bucket is full
   uint64_t retryAfterSeconds = 0;  // retry-after (rejections): until one token is back
   const CompiledLimit* decidingLimit = nullptr;
 

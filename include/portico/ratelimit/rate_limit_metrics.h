@@ -25,11 +25,11 @@ struct RedisMetrics {
       100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000};
 
   std::atomic<uint64_t> calls{0};
-  std::atomic<uint64_t> errors{0};     // error replies and lost connections
-  std::atomic<uint64_t> timeouts{0};   // calls answered by failureMode after `timeout`
-  std::atomic<uint64_t> connects{0};   // successful (re)connections
+  std::atomic<uint64_t> errors{0};    // error replies and lost connections
+  std::atomic<uint64_t> timeouts{0};  // calls answered by failureMode after `timeout`
+  std::atomic<uint64_t> connects{0};  // successful (re)connections
   std::atomic<uint64_t> connectFailures{0};
-  std::atomic<uint64_t> leaseHits{0};  // requests admitted from a local lease, no round-trip
+  std::atomic<uint64_t> leaseHits{0};      // requests admitted from a local lease, no round-trip
   std::atomic<uint64_t> denyCacheHits{0};  // rejected locally until Redis's retry-after
   // latencyBuckets[i]: calls with latency <= kLatencyBoundsMicros[i]; the last slot: above.
   std::array<std::atomic<uint64_t>, kLatencyBoundsMicros.size() + 1> latencyBuckets{};

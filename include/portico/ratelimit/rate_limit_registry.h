@@ -73,7 +73,7 @@ class RateLimitRegistry {
  private:
   std::size_t maxKeysPerLimit_;
   mutable std::mutex mutex_;
-  std::map<std::string, std::weak_ptr<LimitState>> states_;  // by identity
+  std::map<std::string, std::weak_ptr<LimitState>> states_;     // by identity
   std::vector<std::shared_ptr<LimitState>> currentGeneration_;  // from the last compileAll()
   RedisMetrics redisMetrics_;
 };

@@ -63,8 +63,7 @@ class RedisRateLimiter {
   // `backend.timeout` from now.
   std::optional<RedisOutcome> acquire(const CompiledLimit& limit,
                                       std::optional<std::string_view> key,
-                                      const config::RedisRateLimitBackend& backend,
-                                      Callback done);
+                                      const config::RedisRateLimitBackend& backend, Callback done);
 
   // Opens the connection to `address` ahead of the first request.
   void warmUp(const std::string& address);

@@ -24,9 +24,9 @@ struct BucketParams {
 
 struct BucketOutcome {
   bool admitted = false;
-  uint64_t remaining = 0;         // whole tokens left after this request
-  uint64_t resetAfterNanos = 0;   // until the bucket is full again
-  uint64_t retryAfterNanos = 0;   // when rejected: until one token is available
+  uint64_t remaining = 0;        // whole tokens left after this request
+  uint64_t resetAfterNanos = 0;  // until the bucket is full again
+  uint64_t retryAfterNanos = 0;  // when rejected: until one token is available
 };
 
 class TokenBucket {

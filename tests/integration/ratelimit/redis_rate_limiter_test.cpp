@@ -33,8 +33,8 @@ class RedisServer {
   RedisServer() : port_(portico::testing::freePort()) { start(); }
   void start() {
     process_ = std::make_unique<portico::testing::ChildProcess>(
-        std::vector<std::string>{"/usr/bin/redis-server", "--port", std::to_string(port_),
-                                 "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"},
+        std::vector<std::string>{"/usr/bin/redis-server", "--port", std::to_string(port_), "--bind",
+                                 "127.0.0.1", "--save", "", "--appendonly", "no"},
         dir_.path().string() + "/redis.log");
     ASSERT_TRUE(portico::testing::waitForPort(port_, 5s)) << "redis-server did not start";
   }
@@ -54,9 +54,10 @@ class RedisServer {
   std::unique_ptr<portico::testing::ChildProcess> process_;
 };
 
-config::RateLimitConfig redisConfig(const std::string& address, uint64_t rps, uint64_t burst,
-                                    config::RedisRateLimitBackend::FailureMode mode,
-                                    config::RateLimit::KeyKind key = config::RateLimit::KeyKind::kNone) {
+config::RateLimitConfig redisConfig(
+    const std::string& address, uint64_t rps, uint64_t burst,
+    config::RedisRateLimitBackend::FailureMode mode,
+    config::RateLimit::KeyKind key = config::RateLimit::KeyKind::kNone) {
   config::RateLimitConfig c;
   c.meta.name = "shared";
   c.meta.ns = "default";
@@ -198,8 +199,8 @@ TEST(RedisRateLimiterTest, TwoReplicasShareOneLimitAccurately) {
   double elapsed = std::chrono::duration<double>(last - first).count();
   // A full bucket (requestsPerUnit + burst) plus the refill over the run.
   double expected = static_cast<double>(kRate + kBurst) + kRate * elapsed;
-  std::cout << "admitted " << admitted << " of 2000 over " << elapsed << " s; expected "
-            << expected << " (500 + burst = " << 500 + kBurst << ")\n";
+  std::cout << "admitted " << admitted << " of 2000 over " << elapsed << " s; expected " << expected
+            << " (500 + burst = " << 500 + kBurst << ")\n";
   EXPECT_EQ(failures, 0);
   EXPECT_NEAR(admitted, expected, expected * 0.05);
   // Both replicas were served from the one bucket (how it splits follows arrival phase).
@@ -264,9 +265,9 @@ TEST(RedisRateLimiterTest, RedisDownWithFailureModeDenyRejectsAndRecovers) {
 
 TEST(RedisRateLimiterTest, KeyedBucketsHeadersAndScriptReload) {
   RedisServer redis;
-  auto config = redisConfig(redis.address(), 2, 0,
-                            config::RedisRateLimitBackend::FailureMode::kAllow,
-                            config::RateLimit::KeyKind::kRemoteAddress);
+  auto config =
+      redisConfig(redis.address(), 2, 0, config::RedisRateLimitBackend::FailureMode::kAllow,
+                  config::RateLimit::KeyKind::kRemoteAddress);
   Replica r(config);
   ASSERT_TRUE(r.connect(redis.address()));
   redis.cli("SCRIPT FLUSH");  // the first call must fall back from EVALSHA to EVAL
@@ -296,8 +297,8 @@ TEST(RedisRateLimiterTest, KeyedBucketsHeadersAndScriptReload) {
 
 TEST(RedisRateLimiterTest, HighRateLimitsAreServedFromLeases) {
   RedisServer redis;
-  Replica r(redisConfig(redis.address(), 100000, 0,
-                        config::RedisRateLimitBackend::FailureMode::kDeny));
+  Replica r(
+      redisConfig(redis.address(), 100000, 0, config::RedisRateLimitBackend::FailureMode::kDeny));
   ASSERT_TRUE(r.connect(redis.address()));
   int admitted = 0;
   for (int i = 0; i < 2000; ++i) admitted += r.decideNow().admitted;
@@ -328,8 +329,8 @@ TEST(RedisRateLimiterTest, UnreachableRedisDecidesAtOnceByFailureMode) {
 // answers 429 or continues with the x-ratelimit-* headers.
 TEST(RedisRateLimiterTest, FilterWaitsForRedisThenResumes) {
   RedisServer redis;
-  auto config = redisConfig(redis.address(), 1, 0,
-                            config::RedisRateLimitBackend::FailureMode::kAllow);
+  auto config =
+      redisConfig(redis.address(), 1, 0, config::RedisRateLimitBackend::FailureMode::kAllow);
   config::RateLimitTargetRef ref;
   ref.kind = "VirtualService";
   ref.name = "vs";
@@ -375,8 +376,8 @@ TEST(RedisRateLimiterTest, FilterWaitsForRedisThenResumes) {
 // A stream that ends while Redis is deciding is not touched by the late answer.
 TEST(RedisRateLimiterTest, FilterDestroyedBeforeTheAnswerIsSafe) {
   RedisServer redis;
-  auto config = redisConfig(redis.address(), 10, 0,
-                            config::RedisRateLimitBackend::FailureMode::kAllow);
+  auto config =
+      redisConfig(redis.address(), 10, 0, config::RedisRateLimitBackend::FailureMode::kAllow);
   config.targetRefs.push_back({"VirtualService", "vs", "default", {}});
   config::ConfigSet set;
   set.rateLimitConfigs.push_back(config);

@@ -33,7 +33,7 @@ TEST(KeyedBucketsTest, EachKeyHasItsOwnBucket) {
 TEST(KeyedBucketsTest, SweepDropsOnlyFullBuckets) {
   KeyedBuckets buckets;
   auto p = twoPerSecond();
-  buckets.tryConsume("a", p, kT0);             // full again at +500 ms
+  buckets.tryConsume("a", p, kT0);              // full again at +500 ms
   buckets.tryConsume("b", p, kT0 + 400 * kMs);  // full again at +900 ms
   EXPECT_EQ(buckets.sweep(kT0 + 499 * kMs), 0u);
   EXPECT_EQ(buckets.sweep(kT0 + 500 * kMs), 1u);
@@ -67,7 +67,8 @@ TEST(KeyedBucketsTest, AFloodOfDistinctKeysStaysUnderTheCap) {
   EXPECT_GT(buckets.evictions(), 0u);
   // Later, idle buckets make room without evicting busy ones.
   uint64_t evictions = buckets.evictions();
-  for (int i = 0; i < 300; ++i) buckets.tryConsume("203.0.113." + std::to_string(i), p, kT0 + 5000 * kMs);
+  for (int i = 0; i < 300; ++i)
+    buckets.tryConsume("203.0.113." + std::to_string(i), p, kT0 + 5000 * kMs);
   EXPECT_EQ(buckets.evictions(), evictions);
   EXPECT_LE(buckets.size(), buckets.maxKeys());
 }

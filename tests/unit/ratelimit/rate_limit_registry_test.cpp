@@ -212,7 +212,8 @@ TEST(RateLimitRegistryTest, MetricsCountAdmittedAndLimitedPerLimit) {
   b.keyKind = config::RateLimit::KeyKind::kRemoteAddress;
   auto policy = registry.compile(rlc({a, b}));
   Request r;
-  for (int i = 0; i < 5; ++i) registry.decide(*policy, r.input, "10.0.0." + std::to_string(i % 2), kT0);
+  for (int i = 0; i < 5; ++i)
+    registry.decide(*policy, r.input, "10.0.0." + std::to_string(i % 2), kT0);
   auto stats = registry.limitStats();
   ASSERT_EQ(stats.size(), 2u);
   EXPECT_EQ(stats[0].name, "default/rl/a");
