@@ -244,9 +244,10 @@ void RedisRateLimiter::returnLease(const std::string& redisKey, Entry& entry) {
   RedisClient* c = client(entry.address);
   if (tokens == 0 || !c || !c->connected()) return;
   // Fire and forget: a lost refund only means the bucket under-admits by `tokens`.
-  c->command({"EVALSHA", scriptSha(), "1", redisKey, micros(entry.params.emissionNanos),
-              std::to_string(entry.params.capacity), "-" + std::to_string(tokens)},
-             entry.timeout, [](const redisReply*) {});
+  c->command(
+      {"EVALSHA", scriptSha(), "1", redisKey, micros(entry.params.emissionNanos),
+       std::to_string(entry.params.capacity), std::to_string(-static_cast<long long>(tokens))},
+      entry.timeout, [](const redisReply*) {});
 }
 
 void RedisRateLimiter::onReply(const std::string& redisKey, const redisReply* reply,
