@@ -14,7 +14,10 @@
 #include <thread>
 #include <vector>
 
+#include "fake_stream_context.h"  // tests/unit/filter: a StreamContext without I/O
+#include "portico/filter/rate_limit_filter.h"
 #include "portico/http/header_map.h"
+#include "portico/ratelimit/rate_limit_policy_set.h"
 #include "portico/ratelimit/rate_limit_registry.h"
 #include "portico/ratelimit/redis_rate_limiter.h"
 
@@ -113,6 +116,45 @@ void BM_LocalKeyedOneHotClient(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_LocalKeyedOneHotClient)->ThreadRange(1, 2)->Threads(4);
+
+// The whole filter per request (policy lookup by VirtualService, MatchInput, decide, response
+// headers): what the data plane pays per stream, with no policy / a local unkeyed limit / a
+// local remoteAddress limit over 10k clients.
+void runFilter(benchmark::State& state, int kind) {
+  config::ConfigSet set;
+  if (kind > 0) {
+    auto c = configWith(1'000'000'000, kind == 1 ? config::RateLimit::KeyKind::kNone
+                                                 : config::RateLimit::KeyKind::kRemoteAddress);
+    c.meta.name = "filter-" + std::to_string(kind);
+    c.targetRefs.push_back({"VirtualService", "vs", "default", {}});
+    set.rateLimitConfigs.push_back(c);
+  }
+  auto snapshot = std::make_shared<route::Snapshot>();
+  snapshot->rateLimits = RateLimitPolicySet::build(registry(), set);
+  route::Route route;
+  route.virtualService = "default/vs";
+  filter::testing::FakeStreamContext ctx(snapshot);
+  ctx.request().method = "GET";
+  ctx.request().path = "/api/items";
+  ctx.request().authority = "api.example.com";
+  ctx.request().headers.add("user-agent", "bench");
+  ctx.state().match.route = &route;
+  static const auto addresses = clients(10'000);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    filter::RateLimitFilter f(nullptr, addresses[i++ % addresses.size()]);
+    benchmark::DoNotOptimize(f.decodeHeaders(ctx));
+    http::ResponseHead head;
+    f.encodeHeaders(ctx, head);
+    benchmark::DoNotOptimize(head);
+  }
+}
+void BM_FilterNoPolicy(benchmark::State& state) { runFilter(state, 0); }
+BENCHMARK(BM_FilterNoPolicy);
+void BM_FilterLocalUnkeyed(benchmark::State& state) { runFilter(state, 1); }
+BENCHMARK(BM_FilterLocalUnkeyed);
+void BM_FilterLocalKeyed10kClients(benchmark::State& state) { runFilter(state, 2); }
+BENCHMARK(BM_FilterLocalKeyed10kClients);
 
 // A redis-server for the Redis benchmarks, stopped by pid at exit.
 class RedisForBench {

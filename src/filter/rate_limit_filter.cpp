@@ -1,7 +1,6 @@
 #include "portico/filter/rate_limit_filter.h"
 
 #include <chrono>
-#include <vector>
 
 #include "portico/http/local_reply.h"
 #include "portico/ratelimit/rate_limit_policy_set.h"
@@ -35,19 +34,17 @@ FilterStatus RateLimitFilter::decodeHeaders(StreamContext& ctx) noexcept {
   StreamState& state = ctx.state();
   if (!set || set->empty() || !state.route()) return FilterStatus::kContinue;
 
-  std::vector<const std::shared_ptr<const ratelimit::RateLimitPolicy>*> policies;
-  auto addAll = [&](const ratelimit::RateLimitPolicySet::Policies& list) {
-    for (const auto& p : list) {
-      bool seen = false;
-      for (const auto* q : policies) seen = seen || q->get() == p.get();
-      if (!seen) policies.push_back(&p);
+  // Policies for the route's VirtualService, then for the listener's Gateways (a policy
+  // targeting both is asked once). No allocation on this path unless Redis must answer.
+  const auto& byVirtualService = set->forVirtualService(state.route()->virtualService);
+  const route::Listener* listener = ctx.snapshot().listener(state.listenerPort);
+  bool anyGateway = false;
+  if (listener) {
+    for (const auto& server : listener->servers) {
+      anyGateway = anyGateway || !set->forGateway(server.gateway).empty();
     }
-  };
-  addAll(set->forVirtualService(state.route()->virtualService));
-  if (const auto* listener = ctx.snapshot().listener(state.listenerPort)) {
-    for (const auto& server : listener->servers) addAll(set->forGateway(server.gateway));
   }
-  if (policies.empty()) return FilterStatus::kContinue;
+  if (byVirtualService.empty() && !anyGateway) return FilterStatus::kContinue;
 
   const http::RequestHead& request = ctx.request();
   route::MatchInput input;
@@ -59,14 +56,23 @@ FilterStatus RateLimitFilter::decodeHeaders(StreamContext& ctx) noexcept {
   input.listenerPort = state.listenerPort;
   input.headers = &request.headers;
 
-  auto pending = std::make_shared<Pending>();
-  pending->ctx = &ctx;
-  pending->outstanding = 1;  // held until every policy was asked
-  for (const auto* policy : policies) {
+  ratelimit::RateLimitDecision decision;
+  std::shared_ptr<Pending> pending;  // only when some policy waits for Redis
+  auto ask = [&](const std::shared_ptr<const ratelimit::RateLimitPolicy>& policy) {
+    if (!policy->redis || redis_ == nullptr) {
+      fold(decision, ratelimit::RateLimitRegistry::decide(*policy, input, clientAddress_,
+                                                          ratelimit::steadyNowNanos()));
+      return;
+    }
+    if (!pending) {
+      pending = std::make_shared<Pending>();
+      pending->ctx = &ctx;
+      pending->outstanding = 1;  // held until every policy was asked
+    }
     ++pending->outstanding;
     std::weak_ptr<Pending> weak = pending;
     auto sync = ratelimit::RateLimitRegistry::decide(
-        *policy, input, clientAddress_, redis_, [weak](const ratelimit::RateLimitDecision& d) {
+        policy, input, clientAddress_, redis_, [weak](const ratelimit::RateLimitDecision& d) {
           auto p = weak.lock();
           if (!p) return;
           fold(p->decision, d);
@@ -76,11 +82,25 @@ FilterStatus RateLimitFilter::decodeHeaders(StreamContext& ctx) noexcept {
           }
         });
     if (sync) {
-      fold(pending->decision, *sync);
+      fold(decision, *sync);
       --pending->outstanding;
     }
+  };
+  for (const auto& policy : byVirtualService) ask(policy);
+  if (anyGateway) {
+    for (const auto& server : listener->servers) {
+      for (const auto& policy : set->forGateway(server.gateway)) {
+        bool seen = false;
+        for (const auto& p : byVirtualService) seen = seen || p == policy;
+        if (!seen) ask(policy);
+      }
+    }
   }
-  if (--pending->outstanding == 0) return conclude(ctx, pending->decision);
+  if (!pending || --pending->outstanding == 0) {
+    if (pending) fold(decision, pending->decision);
+    return conclude(ctx, decision);
+  }
+  fold(pending->decision, decision);
   pending_ = std::move(pending);
   return FilterStatus::kStopIteration;
 }

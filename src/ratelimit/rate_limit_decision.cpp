@@ -1,6 +1,7 @@
 #include "portico/ratelimit/rate_limit_decision.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "portico/ratelimit/compiled_limit.h"
 
@@ -31,10 +32,15 @@ void RateLimitDecision::merge(const CompiledLimit& limit, const BucketOutcome& o
 
 void RateLimitDecision::addHeaders(http::HeaderMap& headers) const {
   if (!applied) return;
-  headers.set("x-ratelimit-limit", std::to_string(limit));
-  headers.set("x-ratelimit-remaining", std::to_string(remaining));
-  headers.set("x-ratelimit-reset", std::to_string(resetSeconds));
-  if (!admitted) headers.set("retry-after", std::to_string(retryAfterSeconds));
+  char buf[24];
+  auto text = [&buf](uint64_t v) {
+    auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+    return std::string_view(buf, static_cast<std::size_t>(end - buf));
+  };
+  headers.set("x-ratelimit-limit", text(limit));
+  headers.set("x-ratelimit-remaining", text(remaining));
+  headers.set("x-ratelimit-reset", text(resetSeconds));
+  if (!admitted) headers.set("retry-after", text(retryAfterSeconds));
 }
 
 }  // namespace portico::ratelimit
