@@ -191,11 +191,11 @@ Result ServerTlsContext::create(std::string label, std::vector<std::string> host
                                 const config::ServerTls& tls, CertificatePaths paths,
                                 LoadedCertificates certificates, const Options& options,
                                 std::vector<std::string>& warnings) {
-  auto fail = [&label](std::string message) {
-    ERR_clear_error();
-    return Result(boost::system::in_place_error, label + ": " + std::move(message));
-  };
   std::shared_ptr<ServerTlsContext> self(new ServerTlsContext());
+  auto fail = [&self](std::string message) {
+    ERR_clear_error();
+    return Result(boost::system::in_place_error, self->label_ + ": " + std::move(message));
+  };
   self->label_ = std::move(label);
   self->hosts_ = std::move(hosts);
   self->tls_ = tls;

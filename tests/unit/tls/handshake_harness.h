@@ -31,11 +31,11 @@ struct SessionDeleter {
 using SessionPtr = std::unique_ptr<SSL_SESSION, SessionDeleter>;
 
 struct ClientOptions {
-  std::string sni;                        // empty: no SNI
-  std::vector<std::string> alpn;          // offered protocols, in order
-  std::string certPem, keyPem;            // client certificate (empty: none)
+  std::string sni{};                      // empty: no SNI
+  std::vector<std::string> alpn{};        // offered protocols, in order
+  std::string certPem{}, keyPem{};        // client certificate (empty: none)
   int minVersion = 0, maxVersion = 0;     // 0: OpenSSL default
-  std::string cipherList;                 // TLS <= 1.2 ciphers (empty: default)
+  std::string cipherList{};               // TLS <= 1.2 ciphers (empty: default)
   bool legacy = false;                    // security level 0 (TLS 1.0/1.1 clients)
   SSL_SESSION* resume = nullptr;          // a session to offer for resumption
 };
@@ -78,8 +78,11 @@ inline HandshakeOutcome runHandshake(const std::shared_ptr<const SniSelector>& s
         out.serverLabel = chosen->label();
       }
       out.alpn = std::string(SniSelector::alpn(server->native_handle()));
-      asio::async_write(*server, asio::buffer("hello", 5),
-                        [&](boost::system::error_code, std::size_t) { server->next_layer().close(); });
+      // A clean close (close_notify both ways), as the data plane must do: OpenSSL marks the
+      // session of an SSL freed without it as not resumable.
+      asio::async_write(*server, asio::buffer("hello", 5), [&](boost::system::error_code, std::size_t) {
+        server->async_shutdown([&](boost::system::error_code) { server->next_layer().close(); });
+      });
     });
   });
 
@@ -132,8 +135,14 @@ inline HandshakeOutcome runHandshake(const std::shared_ptr<const SniSelector>& s
       asio::async_read(client, asio::buffer(buf), [&](boost::system::error_code rec, std::size_t n) {
         out.readError = rec;
         out.received.assign(buf, n);
-        out.session.reset(SSL_get1_session(cssl));
-        client.next_layer().close();
+        if (rec) {
+          client.next_layer().close();
+          return;
+        }
+        client.async_shutdown([&](boost::system::error_code) {
+          out.session.reset(SSL_get1_session(cssl));
+          client.next_layer().close();
+        });
       });
     });
   });
