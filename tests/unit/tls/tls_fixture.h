@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
 
 #include "support/process.h"
 #include "portico/tls/certificate_source.h"
@@ -20,6 +21,15 @@ namespace portico::tls::testing {
 class TlsTest : public ::testing::Test {
  protected:
   using Mode = config::ServerTls::Mode;
+
+  // Debug logging on, into a logger without sinks: the failure log lines are formatted (so
+  // their arguments are exercised, under ASan too) but print nothing.
+  TlsTest() : previousLogger_(spdlog::default_logger()) {
+    auto quiet = std::make_shared<spdlog::logger>("tls-test");
+    quiet->set_level(spdlog::level::debug);
+    spdlog::set_default_logger(quiet);
+  }
+  ~TlsTest() override { spdlog::set_default_logger(previousLogger_); }
 
   // Writes <dir>/<name>/{tls.crt,tls.key,ca.crt} and returns file-path settings for them.
   config::ServerTls writeServer(const std::string& name, const KeyAndCert& kc,
@@ -72,6 +82,7 @@ class TlsTest : public ::testing::Test {
     return selector({context("server", std::move(hosts), tls, http2)});
   }
 
+  std::shared_ptr<spdlog::logger> previousLogger_;
   portico::testing::TempDir dir_;
   KeyAndCert ca_ = issue("Test CA", "", nullptr, true);
   KeyAndCert otherCa_ = issue("Other CA", "", nullptr, true);
