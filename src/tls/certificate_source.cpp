@@ -104,7 +104,10 @@ CertificatePaths CertificateSource::paths() const {
   if (credential.empty()) {
     out.certificate = tls_.serverCertificate;
     out.privateKey = tls_.privateKey;
-    if (needsClientCa()) out.caCertificates = tls_.caCertificates;
+    if (needsClientCa()) {
+      out.caCertificates = tls_.caCertificates;
+      out.crl = tls_.caCrl;
+    }
     return out;
   }
   fs::path dir = credentialsDir_ / credential;
@@ -120,6 +123,7 @@ CertificatePaths CertificateSource::paths() const {
     } else {
       out.caCertificates = inSecret;
     }
+    if (fs::exists(dir / "ca.crl", ec)) out.crl = dir / "ca.crl";
   }
   return out;
 }
@@ -127,7 +131,7 @@ CertificatePaths CertificateSource::paths() const {
 boost::system::result<std::string, std::string> CertificateSource::fingerprint() const {
   CertificatePaths p = paths();
   std::string acc;
-  for (const fs::path* path : {&p.certificate, &p.privateKey, &p.caCertificates}) {
+  for (const fs::path* path : {&p.certificate, &p.privateKey, &p.caCertificates, &p.crl}) {
     if (path->empty()) continue;
     std::string content, error;
     if (!readFile(*path, content, error)) {
@@ -151,7 +155,7 @@ boost::system::result<LoadedCertificates, std::string> CertificateSource::load()
   }
 
   LoadedCertificates out;
-  std::string acc, certPem, keyPem, caPem, error;
+  std::string acc, certPem, keyPem, caPem, crlPem, error;
   if (!readFile(p.certificate, certPem, error)) return fail(error);
   appendForFingerprint(acc, p.certificate, certPem);
   if (!readFile(p.privateKey, keyPem, error)) return fail(error);
@@ -159,6 +163,10 @@ boost::system::result<LoadedCertificates, std::string> CertificateSource::load()
   if (!p.caCertificates.empty()) {
     if (!readFile(p.caCertificates, caPem, error)) return fail(error);
     appendForFingerprint(acc, p.caCertificates, caPem);
+  }
+  if (!p.crl.empty()) {
+    if (!readFile(p.crl, crlPem, error)) return fail(error);
+    appendForFingerprint(acc, p.crl, crlPem);
   }
 
   std::vector<X509Ptr> certs = parseCertificates(certPem);
@@ -182,6 +190,14 @@ boost::system::result<LoadedCertificates, std::string> CertificateSource::load()
     if (out.caCertificates.empty()) {
       return fail("no PEM certificate in the CA bundle " + p.caCertificates.string());
     }
+  }
+  if (!p.crl.empty()) {
+    BioPtr bio = memoryBio(crlPem);
+    while (X509_CRL* crl = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr)) {
+      out.crls.emplace_back(crl);
+    }
+    ERR_clear_error();
+    if (out.crls.empty()) return fail("no PEM CRL in " + p.crl.string());
   }
   out.fingerprint = hexSha256(acc);
   return {boost::system::in_place_value, std::move(out)};

@@ -275,6 +275,14 @@ Result ServerTlsContext::create(std::string label, std::vector<std::string> host
       if (X509_STORE_add_cert(store, ca.get()) != 1) ERR_clear_error();  // duplicates are fine
       SSL_CTX_add_client_CA(ctx, ca.get());
     }
+    if (!certificates.crls.empty()) {
+      for (const X509CrlPtr& crl : certificates.crls) {
+        if (X509_STORE_add_crl(store, crl.get()) != 1) ERR_clear_error();
+      }
+      // The client's own certificate is checked against the CRLs of its issuer (a CRL for
+      // that issuer must be present, as with Envoy).
+      X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+    }
     for (const std::string& pin : tls.verifyCertificateSpki) {
       std::string raw;
       if (!decodeBase64Pin(pin, raw)) {

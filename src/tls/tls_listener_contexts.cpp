@@ -25,6 +25,7 @@ std::string serverLabel(const route::ServerBinding& server) {
 bool sameSettings(const config::ServerTls& a, const config::ServerTls& b) {
   return a.mode == b.mode && a.serverCertificate == b.serverCertificate &&
          a.privateKey == b.privateKey && a.caCertificates == b.caCertificates &&
+         a.caCrl == b.caCrl &&
          a.credentialName == b.credentialName && a.credentialNames == b.credentialNames &&
          a.subjectAltNames == b.subjectAltNames && a.verifyCertificateSpki == b.verifyCertificateSpki &&
          a.verifyCertificateHash == b.verifyCertificateHash &&
@@ -113,7 +114,8 @@ std::vector<std::filesystem::path> TlsListenerContexts::watchedPaths() const {
   for (const auto& [port, selector] : selectors_) {
     for (const auto& server : selector->servers()) {
       const CertificatePaths& p = server->paths();
-      for (const std::filesystem::path* path : {&p.certificate, &p.privateKey, &p.caCertificates}) {
+      for (const std::filesystem::path* path :
+           {&p.certificate, &p.privateKey, &p.caCertificates, &p.crl}) {
         if (path->empty()) continue;
         out.insert(*path);
         out.insert(path->parent_path());

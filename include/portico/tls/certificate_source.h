@@ -2,8 +2,9 @@
 //
 // A server names its material either with file paths (serverCertificate, privateKey,
 // caCertificates) or with credentialName: NAME, which reads <credentialsDir>/NAME/ laid out
-// like a mounted Kubernetes TLS secret (tls.crt, tls.key, ca.crt; Istio's alternative names
-// cert, key, cacert and a separate NAME-cacert secret for the CA are accepted too).
+// like a mounted Kubernetes TLS secret (tls.crt, tls.key, ca.crt, and ca.crl for a CRL;
+// Istio's alternative names cert, key, cacert and a separate NAME-cacert secret for the CA
+// are accepted too). caCrl (files) / ca.crl (credential) apply to MUTUAL and OPTIONAL_MUTUAL.
 //
 // load() reads each file exactly once, parses and validates it (the key matches the leaf
 // certificate, the CA bundle holds at least one certificate) and hashes the bytes it parsed
@@ -27,6 +28,7 @@ struct CertificatePaths {
   std::filesystem::path certificate;     // PEM: leaf first, then intermediates
   std::filesystem::path privateKey;      // PEM
   std::filesystem::path caCertificates;  // PEM bundle; empty when the mode needs none
+  std::filesystem::path crl;             // PEM CRLs of client certificates; empty: none
 };
 
 // The parsed material of one server.
@@ -35,6 +37,7 @@ struct LoadedCertificates {
   std::vector<X509Ptr> chain;  // intermediates, in file order
   EvpPkeyPtr privateKey;
   std::vector<X509Ptr> caCertificates;
+  std::vector<X509CrlPtr> crls;
   std::string fingerprint;  // hex SHA-256 over the bytes of every file read
 };
 

@@ -17,9 +17,11 @@ struct OpenSslDeleter {
   void operator()(SSL* p) const noexcept { SSL_free(p); }
   void operator()(BIO* p) const noexcept { BIO_free(p); }
   void operator()(X509_STORE* p) const noexcept { X509_STORE_free(p); }
+  void operator()(X509_CRL* p) const noexcept { X509_CRL_free(p); }
 };
 
 using X509Ptr = std::unique_ptr<X509, OpenSslDeleter>;
+using X509CrlPtr = std::unique_ptr<X509_CRL, OpenSslDeleter>;
 using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, OpenSslDeleter>;
 using SslCtxPtr = std::unique_ptr<SSL_CTX, OpenSslDeleter>;
 using SslPtr = std::unique_ptr<SSL, OpenSslDeleter>;

@@ -100,6 +100,22 @@ TEST_F(ServerTlsContextTest, CertificateHashAndSpkiPins) {
   EXPECT_FALSE(runHandshake(both, withClient(issue("c3", "", &ca_, false))).accepted());
 }
 
+TEST_F(ServerTlsContextTest, CaCrlRejectsRevokedClientCertificates) {
+  KeyAndCert revoked = issue("revoked", "", &ca_, false);
+  auto tls = writeServer("a", serverA_, Mode::kMutual);
+  tls.caCrl = writeFile(dir_.path() / "a" / "ca.crl", makeCrl(ca_, {&revoked})).string();
+  auto sel = single({"a.example.com"}, tls);
+  EXPECT_TRUE(runHandshake(sel, withClient(goodClient_)).accepted());
+  EXPECT_FALSE(runHandshake(sel, withClient(revoked)).accepted());
+  EXPECT_EQ(sel->stats().client_cert_rejected.load(), 1u);
+
+  writeFile(tls.caCrl, "garbage");
+  CertificateSource source("g", tls, dir_.path());
+  auto loaded = source.load();
+  ASSERT_FALSE(loaded.has_value());
+  EXPECT_EQ(loaded.error(), "g: no PEM CRL in " + tls.caCrl);
+}
+
 TEST_F(ServerTlsContextTest, BadPinIsAnError) {
   auto tls = writeServer("a", serverA_, Mode::kMutual);
   tls.verifyCertificateHash = {"zz"};

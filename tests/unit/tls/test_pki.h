@@ -77,6 +77,31 @@ inline KeyAndCert issue(const std::string& cn, const std::string& sans, const Ke
   return out;
 }
 
+// A PEM CRL from `issuer` revoking `revoked` (by serial number).
+inline std::string makeCrl(const KeyAndCert& issuer, const std::vector<const KeyAndCert*>& revoked) {
+  X509_CRL* crl = X509_CRL_new();
+  X509_CRL_set_version(crl, 1);
+  X509_CRL_set_issuer_name(crl, X509_get_subject_name(issuer.cert.get()));
+  ASN1_TIME* now = X509_gmtime_adj(nullptr, -60);
+  ASN1_TIME* next = X509_gmtime_adj(nullptr, 86400);
+  X509_CRL_set1_lastUpdate(crl, now);
+  X509_CRL_set1_nextUpdate(crl, next);
+  for (const KeyAndCert* r : revoked) {
+    X509_REVOKED* entry = X509_REVOKED_new();
+    X509_REVOKED_set_serialNumber(entry, X509_get_serialNumber(r->cert.get()));
+    X509_REVOKED_set_revocationDate(entry, now);
+    X509_CRL_add0_revoked(crl, entry);
+  }
+  X509_CRL_sort(crl);
+  X509_CRL_sign(crl, issuer.key.get(), EVP_sha256());
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_X509_CRL(bio.get(), crl);
+  ASN1_TIME_free(now);
+  ASN1_TIME_free(next);
+  X509_CRL_free(crl);
+  return KeyAndCert::drain(bio.get());
+}
+
 inline std::filesystem::path writeFile(const std::filesystem::path& path, const std::string& content) {
   std::filesystem::create_directories(path.parent_path());
   std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
