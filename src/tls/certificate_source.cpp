@@ -1,12 +1,12 @@
 #include "portico/tls/certificate_source.h"
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
 #include <fstream>
 #include <sstream>
 #include <system_error>
 #include <utility>
-
-#include <openssl/err.h>
-#include <openssl/pem.h>
 
 namespace portico::tls {
 namespace {
@@ -100,7 +100,8 @@ bool CertificateSource::needsClientCa() const {
 CertificatePaths CertificateSource::paths() const {
   CertificatePaths out;
   std::string credential = tls_.credentialName;
-  if (credential.empty() && !tls_.credentialNames.empty()) credential = tls_.credentialNames.front();
+  if (credential.empty() && !tls_.credentialNames.empty())
+    credential = tls_.credentialNames.front();
   if (credential.empty()) {
     out.certificate = tls_.serverCertificate;
     out.privateKey = tls_.privateKey;
@@ -148,10 +149,12 @@ boost::system::result<LoadedCertificates, std::string> CertificateSource::load()
         boost::system::in_place_error, serverLabel_ + ": " + std::move(message));
   };
   CertificatePaths p = paths();
-  if (p.certificate.empty()) return fail("no server certificate (serverCertificate or credentialName)");
+  if (p.certificate.empty())
+    return fail("no server certificate (serverCertificate or credentialName)");
   if (p.privateKey.empty()) return fail("no private key (privateKey or credentialName)");
   if (needsClientCa() && p.caCertificates.empty()) {
-    return fail("MUTUAL TLS requires a client CA bundle (caCertificates or ca.crt in the credential)");
+    return fail(
+        "MUTUAL TLS requires a client CA bundle (caCertificates or ca.crt in the credential)");
   }
 
   LoadedCertificates out;
@@ -177,7 +180,8 @@ boost::system::result<LoadedCertificates, std::string> CertificateSource::load()
   BioPtr keyBio = memoryBio(keyPem);
   out.privateKey.reset(PEM_read_bio_PrivateKey(keyBio.get(), nullptr, nullptr, nullptr));
   if (!out.privateKey) {
-    return fail("cannot parse the private key in " + p.privateKey.string() + ": " + openSslReason());
+    return fail("cannot parse the private key in " + p.privateKey.string() + ": " +
+                openSslReason());
   }
   if (X509_check_private_key(out.certificate.get(), out.privateKey.get()) != 1) {
     ERR_clear_error();

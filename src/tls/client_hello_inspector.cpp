@@ -1,9 +1,9 @@
 #include "portico/tls/client_hello_inspector.h"
 
-#include <cctype>
-
 #include <openssl/err.h>
 #include <openssl/tls1.h>
+
+#include <cctype>
 
 #include "portico/tls/client_hello_sni.h"
 
@@ -36,7 +36,8 @@ int ClientHelloInspector::clientHelloCallback(SSL* ssl, int* alert, void* /*arg*
   capture->called = true;
   std::string_view sni;
   if (clientHelloServerName(ssl, sni)) {
-    for (char c : sni) capture->sni.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    for (char c : sni)
+      capture->sni.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   }
   // Stop here: nothing is ever sent back on this SSL.
   *alert = SSL_AD_HANDSHAKE_FAILURE;

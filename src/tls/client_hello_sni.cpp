@@ -1,8 +1,8 @@
 #include "portico/tls/client_hello_sni.h"
 
-#include <cstddef>
-
 #include <openssl/tls1.h>
+
+#include <cstddef>
 
 namespace portico::tls {
 

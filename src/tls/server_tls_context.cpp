@@ -1,15 +1,15 @@
 #include "portico/tls/server_tls_context.h"
 
-#include <algorithm>
-#include <array>
-#include <cctype>
-#include <set>
-#include <utility>
-
-#include <boost/asio/ip/address.hpp>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/asio/ip/address.hpp>
+#include <cctype>
+#include <set>
+#include <utility>
 
 namespace portico::tls {
 namespace {
@@ -26,22 +26,32 @@ int contextIndex() {
 
 int openSslVersion(config::TlsVersion v) {
   switch (v) {
-    case config::TlsVersion::kTls10: return TLS1_VERSION;
-    case config::TlsVersion::kTls11: return TLS1_1_VERSION;
-    case config::TlsVersion::kTls12: return TLS1_2_VERSION;
-    case config::TlsVersion::kTls13: return TLS1_3_VERSION;
-    case config::TlsVersion::kAuto: break;
+    case config::TlsVersion::kTls10:
+      return TLS1_VERSION;
+    case config::TlsVersion::kTls11:
+      return TLS1_1_VERSION;
+    case config::TlsVersion::kTls12:
+      return TLS1_2_VERSION;
+    case config::TlsVersion::kTls13:
+      return TLS1_3_VERSION;
+    case config::TlsVersion::kAuto:
+      break;
   }
   return 0;
 }
 
 const char* versionName(config::TlsVersion v) {
   switch (v) {
-    case config::TlsVersion::kTls10: return "TLSV1_0";
-    case config::TlsVersion::kTls11: return "TLSV1_1";
-    case config::TlsVersion::kTls12: return "TLSV1_2";
-    case config::TlsVersion::kTls13: return "TLSV1_3";
-    case config::TlsVersion::kAuto: break;
+    case config::TlsVersion::kTls10:
+      return "TLSV1_0";
+    case config::TlsVersion::kTls11:
+      return "TLSV1_1";
+    case config::TlsVersion::kTls12:
+      return "TLSV1_2";
+    case config::TlsVersion::kTls13:
+      return "TLSV1_3";
+    case config::TlsVersion::kAuto:
+      break;
   }
   return "TLS_AUTO";
 }
@@ -76,10 +86,14 @@ bool decodeHexPin(std::string_view text, std::string& out) {
   for (char c : text) {
     if (c == ':') continue;
     int v;
-    if (c >= '0' && c <= '9') v = c - '0';
-    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-    else return false;
+    if (c >= '0' && c <= '9')
+      v = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      v = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      v = c - 'A' + 10;
+    else
+      return false;
     if (nibble < 0) {
       nibble = v;
     } else {
@@ -107,7 +121,8 @@ bool decodeBase64Pin(std::string_view text, std::string& out) {
 
 std::vector<std::string> subjectAltNames(X509* cert) {
   std::vector<std::string> out;
-  auto* names = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  auto* names =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   if (names == nullptr) return out;
   for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
     const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
@@ -172,7 +187,8 @@ void compileCiphers(const std::vector<std::string>& wanted, std::string& list12,
   }
   std::sort(invalid.begin(), invalid.end());
   std::sort(duplicate.begin(), duplicate.end());
-  if (!invalid.empty()) warnings.push_back(label + ": ignoring invalid cipher suites: " + goList(invalid));
+  if (!invalid.empty())
+    warnings.push_back(label + ": ignoring invalid cipher suites: " + goList(invalid));
   if (!duplicate.empty()) {
     warnings.push_back(label + ": ignoring duplicate cipher suites: " + goList(duplicate));
   }
@@ -227,8 +243,8 @@ Result ServerTlsContext::create(std::string label, std::vector<std::string> host
   // who asks for them explicitly gets them, as with Envoy/BoringSSL.
   if (minVersion < TLS1_2_VERSION) SSL_CTX_set_security_level(ctx, 0);
 
-  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-                               SSL_OP_NO_COMPRESSION);
+  SSL_CTX_set_options(
+      ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
   SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET);
 
   compileCiphers(tls.cipherSuites, self->cipherList_, self->cipherSuites13_, warnings, name);
@@ -261,9 +277,9 @@ Result ServerTlsContext::create(std::string label, std::vector<std::string> host
   std::string sid = sha256(reinterpret_cast<const unsigned char*>(name.data()), name.size());
   sid = sha256(reinterpret_cast<const unsigned char*>((sid + self->fingerprint_).data()),
                sid.size() + self->fingerprint_.size());
-  SSL_CTX_set_session_id_context(ctx, reinterpret_cast<const unsigned char*>(sid.data()),
-                                 static_cast<unsigned int>(std::min<std::size_t>(
-                                     sid.size(), SSL_MAX_SID_CTX_LENGTH)));
+  SSL_CTX_set_session_id_context(
+      ctx, reinterpret_cast<const unsigned char*>(sid.data()),
+      static_cast<unsigned int>(std::min<std::size_t>(sid.size(), SSL_MAX_SID_CTX_LENGTH)));
 
   bool verifyClients = tls.mode == Mode::kMutual || tls.mode == Mode::kOptionalMutual;
   if (verifyClients) {
@@ -355,8 +371,8 @@ bool ServerTlsContext::pinsAccept(X509* leaf, std::string& why) const {
 }
 
 int ServerTlsContext::verifyCallback(int preverifyOk, X509_STORE_CTX* store) noexcept {
-  auto* ssl = static_cast<SSL*>(
-      X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  auto* ssl =
+      static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
   const ServerTlsContext* self = ssl != nullptr ? fromNative(SSL_get_SSL_CTX(ssl)) : nullptr;
   if (self == nullptr) return preverifyOk;
   if (preverifyOk != 1) {
@@ -378,7 +394,8 @@ int ServerTlsContext::verifyCallback(int preverifyOk, X509_STORE_CTX* store) noe
 int ServerTlsContext::alpnCallback(SSL* /*ssl*/, const unsigned char** out, unsigned char* outlen,
                                    const unsigned char* in, unsigned int inlen,
                                    void* arg) noexcept {
-  static constexpr unsigned char kH2AndHttp11[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+  static constexpr unsigned char kH2AndHttp11[] = {2,   'h', '2', 8,   'h', 't',
+                                                   't', 'p', '/', '1', '.', '1'};
   static constexpr unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
   const auto* self = static_cast<const ServerTlsContext*>(arg);
   const unsigned char* ours = self->options_.http2 ? kH2AndHttp11 : kHttp11;
@@ -386,7 +403,8 @@ int ServerTlsContext::alpnCallback(SSL* /*ssl*/, const unsigned char** out, unsi
   if (inlen == 0) return SSL_TLSEXT_ERR_NOACK;
   unsigned char* selected = nullptr;
   // Server preference order: h2 first when enabled.
-  if (SSL_select_next_proto(&selected, outlen, ours, oursLen, in, inlen) != OPENSSL_NPN_NEGOTIATED) {
+  if (SSL_select_next_proto(&selected, outlen, ours, oursLen, in, inlen) !=
+      OPENSSL_NPN_NEGOTIATED) {
     return SSL_TLSEXT_ERR_NOACK;  // carry on without ALPN; HTTP/1.1 is assumed
   }
   *out = selected;

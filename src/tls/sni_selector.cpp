@@ -1,12 +1,12 @@
 #include "portico/tls/sni_selector.h"
 
-#include <cctype>
-#include <utility>
-
-#include <boost/asio/ssl/error.hpp>
 #include <openssl/err.h>
 #include <openssl/tls1.h>
 #include <spdlog/spdlog.h>
+
+#include <boost/asio/ssl/error.hpp>
+#include <cctype>
+#include <utility>
 
 #include "portico/tls/client_hello_sni.h"
 
@@ -27,13 +27,15 @@ std::string_view normalizeHost(std::string_view host, char (&buf)[256]) {
 
 }  // namespace
 
-SniSelector::SniSelector(uint16_t port, std::vector<std::shared_ptr<const ServerTlsContext>> servers,
+SniSelector::SniSelector(uint16_t port,
+                         std::vector<std::shared_ptr<const ServerTlsContext>> servers,
                          std::shared_ptr<TlsStats> stats, SSL_CTX* front)
     : port_(port), servers_(std::move(servers)), stats_(std::move(stats)), front_(front) {}
 
 SniSelector::~SniSelector() = default;
 
-Result SniSelector::create(uint16_t port, std::vector<std::shared_ptr<const ServerTlsContext>> servers,
+Result SniSelector::create(uint16_t port,
+                           std::vector<std::shared_ptr<const ServerTlsContext>> servers,
                            std::shared_ptr<TlsStats> stats) {
   SSL_CTX* front = SSL_CTX_new(TLS_server_method());
   if (front == nullptr) {
@@ -41,7 +43,8 @@ Result SniSelector::create(uint16_t port, std::vector<std::shared_ptr<const Serv
     return {boost::system::in_place_error, "port " + std::to_string(port) + ": SSL_CTX_new failed"};
   }
   if (!stats) stats = std::make_shared<TlsStats>();
-  std::shared_ptr<SniSelector> self(new SniSelector(port, std::move(servers), std::move(stats), front));
+  std::shared_ptr<SniSelector> self(
+      new SniSelector(port, std::move(servers), std::move(stats), front));
 
   for (const auto& server : self->servers_) {
     for (const std::string& host : server->hosts()) {
@@ -109,7 +112,8 @@ std::string_view SniSelector::alpn(const SSL* ssl) {
   const unsigned char* data = nullptr;
   unsigned int len = 0;
   SSL_get0_alpn_selected(ssl, &data, &len);
-  return data == nullptr ? std::string_view() : std::string_view(reinterpret_cast<const char*>(data), len);
+  return data == nullptr ? std::string_view()
+                         : std::string_view(reinterpret_cast<const char*>(data), len);
 }
 
 std::string_view SniSelector::serverName(const SSL* ssl) {
@@ -139,20 +143,26 @@ bool SniSelector::hostAllowed(const ServerTlsContext& server, std::string_view a
   return false;
 }
 
-void SniSelector::recordHandshake(const SSL* ssl, const boost::system::error_code& ec) const noexcept {
+void SniSelector::recordHandshake(const SSL* ssl,
+                                  const boost::system::error_code& ec) const noexcept {
   if (!ec) {
     bump(stats_->handshakes);
-    if (ssl != nullptr && SSL_session_reused(const_cast<SSL*>(ssl)) == 1) bump(stats_->sessions_reused);
+    if (ssl != nullptr && SSL_session_reused(const_cast<SSL*>(ssl)) == 1)
+      bump(stats_->sessions_reused);
     std::string_view proto = ssl != nullptr ? alpn(ssl) : std::string_view();
-    if (proto == "h2") bump(stats_->alpn_h2);
-    else if (proto == "http/1.1") bump(stats_->alpn_http11);
-    else bump(stats_->alpn_none);
+    if (proto == "h2")
+      bump(stats_->alpn_h2);
+    else if (proto == "http/1.1")
+      bump(stats_->alpn_http11);
+    else
+      bump(stats_->alpn_none);
     return;
   }
   bump(stats_->handshake_failures);
   if (ec.category() == boost::asio::error::get_ssl_category()) {
     int reason = ERR_GET_REASON(static_cast<unsigned long>(ec.value()));
-    if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED || reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE) {
+    if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED ||
+        reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE) {
       bump(stats_->client_cert_rejected);
     }
   }

@@ -1,9 +1,9 @@
 #include "portico/tls/tls_listener_contexts.h"
 
+#include <spdlog/spdlog.h>
+
 #include <set>
 #include <utility>
-
-#include <spdlog/spdlog.h>
 
 #include "portico/tls/certificate_source.h"
 
@@ -25,12 +25,12 @@ std::string serverLabel(const route::ServerBinding& server) {
 bool sameSettings(const config::ServerTls& a, const config::ServerTls& b) {
   return a.mode == b.mode && a.serverCertificate == b.serverCertificate &&
          a.privateKey == b.privateKey && a.caCertificates == b.caCertificates &&
-         a.caCrl == b.caCrl &&
-         a.credentialName == b.credentialName && a.credentialNames == b.credentialNames &&
-         a.subjectAltNames == b.subjectAltNames && a.verifyCertificateSpki == b.verifyCertificateSpki &&
+         a.caCrl == b.caCrl && a.credentialName == b.credentialName &&
+         a.credentialNames == b.credentialNames && a.subjectAltNames == b.subjectAltNames &&
+         a.verifyCertificateSpki == b.verifyCertificateSpki &&
          a.verifyCertificateHash == b.verifyCertificateHash &&
-         a.minProtocolVersion == b.minProtocolVersion && a.maxProtocolVersion == b.maxProtocolVersion &&
-         a.cipherSuites == b.cipherSuites;
+         a.minProtocolVersion == b.minProtocolVersion &&
+         a.maxProtocolVersion == b.maxProtocolVersion && a.cipherSuites == b.cipherSuites;
 }
 
 }  // namespace
@@ -45,7 +45,8 @@ TlsListenerContexts::BuildResult TlsListenerContexts::build(const route::Snapsho
                      previous->options_.credentialsDir == options.credentialsDir;
 
   for (const auto& [port, listener] : snapshot.listeners) {
-    std::shared_ptr<const SniSelector> old = previous != nullptr ? previous->forPort(port) : nullptr;
+    std::shared_ptr<const SniSelector> old =
+        previous != nullptr ? previous->forPort(port) : nullptr;
     auto findOld = [&](const std::string& label) -> std::shared_ptr<const ServerTlsContext> {
       if (!old) return nullptr;
       for (const auto& s : old->servers()) {
@@ -93,7 +94,8 @@ TlsListenerContexts::BuildResult TlsListenerContexts::build(const route::Snapsho
     }
     if (servers.empty()) continue;
 
-    auto selector = SniSelector::create(port, std::move(servers), old ? old->sharedStats() : nullptr);
+    auto selector =
+        SniSelector::create(port, std::move(servers), old ? old->sharedStats() : nullptr);
     if (!selector) {
       result.errors.push_back(selector.error());
       continue;

@@ -13,11 +13,10 @@
 // Runs off the data plane (config load, reload watcher); never on a worker.
 #pragma once
 
+#include <boost/system/result.hpp>
 #include <filesystem>
 #include <string>
 #include <vector>
-
-#include <boost/system/result.hpp>
 
 #include "portico/config/gateway.h"
 #include "portico/tls/openssl_ptr.h"

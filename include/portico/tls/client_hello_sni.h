@@ -2,9 +2,9 @@
 // exposes the raw server_name extension (SSL_get_servername is not yet set there).
 #pragma once
 
-#include <string_view>
-
 #include <openssl/ssl.h>
+
+#include <string_view>
 
 namespace portico::tls {
 

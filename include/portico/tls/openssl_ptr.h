@@ -2,11 +2,11 @@
 // path frees what it allocated.
 #pragma once
 
-#include <memory>
-
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+
+#include <memory>
 
 namespace portico::tls {
 

@@ -9,13 +9,13 @@
 // (so TLS sessions survive unrelated config reloads).
 #pragma once
 
+#include <openssl/ssl.h>
+
+#include <boost/system/result.hpp>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/system/result.hpp>
-#include <openssl/ssl.h>
 
 #include "portico/config/gateway.h"
 #include "portico/tls/certificate_source.h"

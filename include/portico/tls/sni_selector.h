@@ -11,16 +11,15 @@
 // that shared_ptr for its whole life (the callbacks and selectedServer() point into it).
 #pragma once
 
+#include <boost/asio/ssl/context.hpp>
+#include <boost/system/error_code.hpp>
+#include <boost/system/result.hpp>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
-
-#include <boost/asio/ssl/context.hpp>
-#include <boost/system/error_code.hpp>
-#include <boost/system/result.hpp>
 
 #include "portico/tls/server_tls_context.h"
 #include "portico/tls/tls_stats.h"

@@ -47,7 +47,9 @@ class TlsListenerContexts {
   // The selector of a port; nullptr when the port terminates no TLS (or all of its servers
   // failed to load: then the data plane closes connections on it).
   std::shared_ptr<const SniSelector> forPort(uint16_t port) const;
-  const std::map<uint16_t, std::shared_ptr<const SniSelector>>& selectors() const { return selectors_; }
+  const std::map<uint16_t, std::shared_ptr<const SniSelector>>& selectors() const {
+    return selectors_;
+  }
 
   // Files to watch and their directories (a mounted secret changes by a rename in the dir).
   std::vector<std::filesystem::path> watchedPaths() const;

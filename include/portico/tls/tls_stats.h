@@ -10,6 +10,7 @@
 namespace portico::tls {
 
 // Stats are data (STYLE.md habit 9): one list, expanded for the fields and for dumping.
+// clang-format off
 #define PORTICO_TLS_STATS(COUNTER)                                                           \
   COUNTER(handshakes)             /* completed handshakes */                                \
   COUNTER(handshake_failures)     /* any handshake that did not complete (incl. below) */   \
@@ -19,6 +20,7 @@ namespace portico::tls {
   COUNTER(alpn_h2)                /* ALPN chose h2 */                                        \
   COUNTER(alpn_http11)            /* ALPN chose http/1.1 */                                  \
   COUNTER(alpn_none)              /* the client offered no protocol we speak */
+// clang-format on
 
 struct TlsStats {
 #define PORTICO_TLS_STAT_FIELD(name) std::atomic<uint64_t> name{0};
@@ -28,12 +30,15 @@ struct TlsStats {
   // Calls fn(name, value) for every counter, in list order (admin /stats, tests).
   template <class Fn>
   void forEach(Fn&& fn) const {
-#define PORTICO_TLS_STAT_VISIT(name) fn(std::string_view(#name), name.load(std::memory_order_relaxed));
+#define PORTICO_TLS_STAT_VISIT(name) \
+  fn(std::string_view(#name), name.load(std::memory_order_relaxed));
     PORTICO_TLS_STATS(PORTICO_TLS_STAT_VISIT)
 #undef PORTICO_TLS_STAT_VISIT
   }
 };
 
-inline void bump(std::atomic<uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
+inline void bump(std::atomic<uint64_t>& counter) {
+  counter.fetch_add(1, std::memory_order_relaxed);
+}
 
 }  // namespace portico::tls

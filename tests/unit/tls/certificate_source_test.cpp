@@ -84,8 +84,9 @@ TEST_F(CertificateSourceTest, KeyOfAnotherCertificateIsAClearError) {
   CertificateSource source("Gateway default/gw server https", tls, dir_.path());
   auto loaded = source.load();
   ASSERT_FALSE(loaded.has_value());
-  EXPECT_EQ(loaded.error(), "Gateway default/gw server https: the private key in " + tls.privateKey +
-                                " does not match the certificate in " + tls.serverCertificate);
+  EXPECT_EQ(loaded.error(), "Gateway default/gw server https: the private key in " +
+                                tls.privateKey + " does not match the certificate in " +
+                                tls.serverCertificate);
 }
 
 TEST_F(CertificateSourceTest, GarbageIsAClearError) {
@@ -99,7 +100,8 @@ TEST_F(CertificateSourceTest, GarbageIsAClearError) {
   writeFile(tls.privateKey, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
   loaded = source.load();
   ASSERT_FALSE(loaded.has_value());
-  EXPECT_EQ(loaded.error().rfind("g: cannot parse the private key in " + tls.privateKey + ": ", 0), 0u)
+  EXPECT_EQ(loaded.error().rfind("g: cannot parse the private key in " + tls.privateKey + ": ", 0),
+            0u)
       << loaded.error();
 }
 

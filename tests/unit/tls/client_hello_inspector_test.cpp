@@ -39,8 +39,10 @@ TEST(ClientHelloInspectorTest, ReadsTheSniWithoutTerminating) {
 TEST(ClientHelloInspectorTest, WaitsForTheWholeClientHello) {
   ClientHelloInspector inspector;
   std::string hello = clientHello("pt.example.com");
-  for (std::size_t n : {std::size_t{0}, std::size_t{3}, std::size_t{5}, hello.size() / 2, hello.size() - 1}) {
-    EXPECT_EQ(inspector.inspect(std::string_view(hello).substr(0, n)).status, Status::kNeedMore) << n;
+  for (std::size_t n :
+       {std::size_t{0}, std::size_t{3}, std::size_t{5}, hello.size() / 2, hello.size() - 1}) {
+    EXPECT_EQ(inspector.inspect(std::string_view(hello).substr(0, n)).status, Status::kNeedMore)
+        << n;
   }
   EXPECT_EQ(inspector.inspect(hello).status, Status::kFound);
 }

@@ -5,11 +5,7 @@
 // also sees TLS 1.3 post-handshake failures (a rejected client certificate) and tickets.
 #pragma once
 
-#include <chrono>
-#include <memory>
-#include <optional>
-#include <string>
-#include <vector>
+#include <openssl/ssl.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -17,7 +13,11 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
-#include <openssl/ssl.h>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "portico/tls/sni_selector.h"
 
@@ -31,13 +31,13 @@ struct SessionDeleter {
 using SessionPtr = std::unique_ptr<SSL_SESSION, SessionDeleter>;
 
 struct ClientOptions {
-  std::string sni{};                      // empty: no SNI
-  std::vector<std::string> alpn{};        // offered protocols, in order
-  std::string certPem{}, keyPem{};        // client certificate (empty: none)
-  int minVersion = 0, maxVersion = 0;     // 0: OpenSSL default
-  std::string cipherList{};               // TLS <= 1.2 ciphers (empty: default)
-  bool legacy = false;                    // security level 0 (TLS 1.0/1.1 clients)
-  SSL_SESSION* resume = nullptr;          // a session to offer for resumption
+  std::string sni{};                   // empty: no SNI
+  std::vector<std::string> alpn{};     // offered protocols, in order
+  std::string certPem{}, keyPem{};     // client certificate (empty: none)
+  int minVersion = 0, maxVersion = 0;  // 0: OpenSSL default
+  std::string cipherList{};            // TLS <= 1.2 ciphers (empty: default)
+  bool legacy = false;                 // security level 0 (TLS 1.0/1.1 clients)
+  SSL_SESSION* resume = nullptr;       // a session to offer for resumption
 };
 
 struct HandshakeOutcome {
@@ -50,10 +50,12 @@ struct HandshakeOutcome {
   std::string peerCommonName;             // the CN of the certificate the client saw
   std::string version;                    // negotiated protocol as the client sees it
   std::string cipher;
-  bool reused = false;                    // the client resumed
-  SessionPtr session;                     // the client's session after reading (for resume)
+  bool reused = false;  // the client resumed
+  SessionPtr session;   // the client's session after reading (for resume)
 
-  bool accepted() const { return !serverError && !clientError && !readError && received == "hello"; }
+  bool accepted() const {
+    return !serverError && !clientError && !readError && received == "hello";
+  }
 };
 
 inline HandshakeOutcome runHandshake(const std::shared_ptr<const SniSelector>& selector,
@@ -80,9 +82,11 @@ inline HandshakeOutcome runHandshake(const std::shared_ptr<const SniSelector>& s
       out.alpn = std::string(SniSelector::alpn(server->native_handle()));
       // A clean close (close_notify both ways), as the data plane must do: OpenSSL marks the
       // session of an SSL freed without it as not resumable.
-      asio::async_write(*server, asio::buffer("hello", 5), [&](boost::system::error_code, std::size_t) {
-        server->async_shutdown([&](boost::system::error_code) { server->next_layer().close(); });
-      });
+      asio::async_write(*server, asio::buffer("hello", 5),
+                        [&](boost::system::error_code, std::size_t) {
+                          server->async_shutdown(
+                              [&](boost::system::error_code) { server->next_layer().close(); });
+                        });
     });
   });
 
@@ -132,18 +136,19 @@ inline HandshakeOutcome runHandshake(const std::shared_ptr<const SniSelector>& s
       out.version = SSL_get_version(cssl);
       out.cipher = SSL_get_cipher_name(cssl);
       out.reused = SSL_session_reused(cssl) == 1;
-      asio::async_read(client, asio::buffer(buf), [&](boost::system::error_code rec, std::size_t n) {
-        out.readError = rec;
-        out.received.assign(buf, n);
-        if (rec) {
-          client.next_layer().close();
-          return;
-        }
-        client.async_shutdown([&](boost::system::error_code) {
-          out.session.reset(SSL_get1_session(cssl));
-          client.next_layer().close();
-        });
-      });
+      asio::async_read(client, asio::buffer(buf),
+                       [&](boost::system::error_code rec, std::size_t n) {
+                         out.readError = rec;
+                         out.received.assign(buf, n);
+                         if (rec) {
+                           client.next_layer().close();
+                           return;
+                         }
+                         client.async_shutdown([&](boost::system::error_code) {
+                           out.session.reset(SSL_get1_session(cssl));
+                           client.next_layer().close();
+                         });
+                       });
     });
   });
   ioc.run_for(std::chrono::seconds(10));

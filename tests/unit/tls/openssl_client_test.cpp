@@ -1,10 +1,10 @@
 // The same contexts against the `openssl s_client` command line, an independent client:
 // session resumption as s_client reports it, and an old-protocol client refused.
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <memory>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "unit/tls/tls_fixture.h"
 
@@ -33,13 +33,15 @@ class LoopbackTlsServer {
     acceptor_.async_accept([this](boost::system::error_code ec, asio::ip::tcp::socket socket) {
       if (ec) return;
       auto stream = std::make_shared<Stream>(std::move(socket), selector_->sslContext());
-      stream->async_handshake(asio::ssl::stream_base::server, [this, stream](boost::system::error_code hec) {
-        selector_->recordHandshake(stream->native_handle(), hec);
-        if (hec) return;
-        asio::async_write(*stream, asio::buffer("hello\n", 6), [stream](boost::system::error_code, std::size_t) {
-          stream->async_shutdown([stream](boost::system::error_code) {});
-        });
-      });
+      stream->async_handshake(
+          asio::ssl::stream_base::server, [this, stream](boost::system::error_code hec) {
+            selector_->recordHandshake(stream->native_handle(), hec);
+            if (hec) return;
+            asio::async_write(*stream, asio::buffer("hello\n", 6),
+                              [stream](boost::system::error_code, std::size_t) {
+                                stream->async_shutdown([stream](boost::system::error_code) {});
+                              });
+          });
       accept();
     });
   }
@@ -54,9 +56,9 @@ class OpensslClientTest : public TlsTest {
  protected:
   std::string sClient(uint16_t port, const std::string& args) {
     // `sleep 1 |` keeps stdin open long enough to receive the TLS 1.3 tickets.
-    auto result = portico::testing::runCommand("sleep 1 | openssl s_client -connect 127.0.0.1:" +
-                                                   std::to_string(port) + " " + args,
-                                               std::chrono::seconds(20));
+    auto result = portico::testing::runCommand(
+        "sleep 1 | openssl s_client -connect 127.0.0.1:" + std::to_string(port) + " " + args,
+        std::chrono::seconds(20));
     lastExit_ = result.exitCode;
     return result.output;
   }
@@ -64,7 +66,8 @@ class OpensslClientTest : public TlsTest {
 };
 
 TEST_F(OpensslClientTest, SessionResumptionIsReported) {
-  auto sel = single({"a.example.com"}, writeServer("a", serverCert("a.example.com", "DNS:a.example.com")));
+  auto sel =
+      single({"a.example.com"}, writeServer("a", serverCert("a.example.com", "DNS:a.example.com")));
   LoopbackTlsServer server(sel);
   std::string session = (dir_.path() / "session.pem").string();
   for (const char* version : {"-tls1_3", "-tls1_2"}) {
@@ -79,9 +82,11 @@ TEST_F(OpensslClientTest, SessionResumptionIsReported) {
 }
 
 TEST_F(OpensslClientTest, Tls11ClientIsRefused) {
-  auto sel = single({"a.example.com"}, writeServer("a", serverCert("a.example.com", "DNS:a.example.com")));
+  auto sel =
+      single({"a.example.com"}, writeServer("a", serverCert("a.example.com", "DNS:a.example.com")));
   LoopbackTlsServer server(sel);
-  std::string out = sClient(server.port(), "-servername a.example.com -tls1_1 -cipher DEFAULT@SECLEVEL=0");
+  std::string out =
+      sClient(server.port(), "-servername a.example.com -tls1_1 -cipher DEFAULT@SECLEVEL=0");
   EXPECT_NE(lastExit_, 0) << out;
   EXPECT_NE(out.find("alert protocol version"), std::string::npos) << out;
   EXPECT_EQ(sel->stats().handshake_failures.load(), 1u);

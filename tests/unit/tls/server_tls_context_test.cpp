@@ -10,10 +10,12 @@ namespace {
 class ServerTlsContextTest : public TlsTest {
  protected:
   KeyAndCert serverA_ = serverCert("a.example.com", "DNS:a.example.com");
-  KeyAndCert goodClient_ = issue("client", "URI:spiffe://cluster.local/ns/default/sa/client", &ca_, false);
-  KeyAndCert foreignClient_ = issue("foreign", "URI:spiffe://cluster.local/ns/default/sa/client", &otherCa_, false);
-  KeyAndCert expiredClient_ = issue("expired", "URI:spiffe://cluster.local/ns/default/sa/client", &ca_,
-                                    false, -7 * 86400, -86400);
+  KeyAndCert goodClient_ =
+      issue("client", "URI:spiffe://cluster.local/ns/default/sa/client", &ca_, false);
+  KeyAndCert foreignClient_ =
+      issue("foreign", "URI:spiffe://cluster.local/ns/default/sa/client", &otherCa_, false);
+  KeyAndCert expiredClient_ = issue("expired", "URI:spiffe://cluster.local/ns/default/sa/client",
+                                    &ca_, false, -7 * 86400, -86400);
 
   ClientOptions withClient(const KeyAndCert& kc) {
     ClientOptions o;
@@ -60,7 +62,8 @@ TEST_F(ServerTlsContextTest, SubjectAltNamesRestrictClientCertificates) {
   auto sel = single({"a.example.com"}, tls);
   EXPECT_TRUE(runHandshake(sel, withClient(goodClient_)).accepted());
 
-  KeyAndCert otherSan = issue("other", "URI:spiffe://cluster.local/ns/default/sa/other", &ca_, false);
+  KeyAndCert otherSan =
+      issue("other", "URI:spiffe://cluster.local/ns/default/sa/other", &ca_, false);
   HandshakeOutcome out = runHandshake(sel, withClient(otherSan));
   EXPECT_FALSE(out.accepted());
   EXPECT_EQ(sel->stats().client_cert_rejected.load(), 1u);
@@ -83,7 +86,8 @@ TEST_F(ServerTlsContextTest, CertificateHashAndSpkiPins) {
   tls.verifyCertificateHash = {hex};
   auto sel = single({"a.example.com"}, tls);
   EXPECT_TRUE(runHandshake(sel, withClient(goodClient_)).accepted());
-  KeyAndCert sibling = issue("client", "URI:spiffe://cluster.local/ns/default/sa/client", &ca_, false);
+  KeyAndCert sibling =
+      issue("client", "URI:spiffe://cluster.local/ns/default/sa/client", &ca_, false);
   EXPECT_FALSE(runHandshake(sel, withClient(sibling)).accepted());
 
   // SPKI pin of the sibling's key: either list may match.
@@ -152,7 +156,8 @@ TEST_F(ServerTlsContextTest, VersionRangeIsApplied) {
   tls.minProtocolVersion = config::TlsVersion::kTls13;
   tls.maxProtocolVersion = config::TlsVersion::kAuto;
   auto only13 = single({"a.example.com"}, tls);
-  EXPECT_FALSE(runHandshake(only13, {.sni = "a.example.com", .maxVersion = TLS1_2_VERSION}).accepted());
+  EXPECT_FALSE(
+      runHandshake(only13, {.sni = "a.example.com", .maxVersion = TLS1_2_VERSION}).accepted());
   EXPECT_EQ(runHandshake(only13, {.sni = "a.example.com"}).version, "TLSv1.3");
 
   tls.maxProtocolVersion = config::TlsVersion::kTls12;
@@ -166,20 +171,23 @@ TEST_F(ServerTlsContextTest, VersionRangeIsApplied) {
 
 TEST_F(ServerTlsContextTest, CipherSuitesInvalidEntriesWarnAndAreIgnored) {
   auto tls = writeServer("a", serverA_);
-  tls.cipherSuites = {"ECDHE-ECDSA-AES128-GCM-SHA256", "NOT-A-CIPHER", "ECDHE-ECDSA-AES128-GCM-SHA256"};
+  tls.cipherSuites = {"ECDHE-ECDSA-AES128-GCM-SHA256", "NOT-A-CIPHER",
+                      "ECDHE-ECDSA-AES128-GCM-SHA256"};
   std::vector<std::string> warnings;
   auto ctx = context("Gateway default/gw server https", {"a.example.com"}, tls, false, &warnings);
   ASSERT_NE(ctx, nullptr);
-  EXPECT_EQ(warnings, (std::vector<std::string>{
-                          "Gateway default/gw server https: ignoring invalid cipher suites: [NOT-A-CIPHER]",
-                          "Gateway default/gw server https: ignoring duplicate cipher suites: "
-                          "[ECDHE-ECDSA-AES128-GCM-SHA256]"}));
+  EXPECT_EQ(warnings,
+            (std::vector<std::string>{
+                "Gateway default/gw server https: ignoring invalid cipher suites: [NOT-A-CIPHER]",
+                "Gateway default/gw server https: ignoring duplicate cipher suites: "
+                "[ECDHE-ECDSA-AES128-GCM-SHA256]"}));
   auto sel = selector({ctx});
   HandshakeOutcome out = runHandshake(sel, {.sni = "a.example.com", .maxVersion = TLS1_2_VERSION});
   EXPECT_TRUE(out.accepted());
   EXPECT_EQ(out.cipher, "ECDHE-ECDSA-AES128-GCM-SHA256");
   // A client that offers only other ciphers is refused.
-  EXPECT_FALSE(runHandshake(sel, {.sni = "a.example.com", .maxVersion = TLS1_2_VERSION,
+  EXPECT_FALSE(runHandshake(sel, {.sni = "a.example.com",
+                                  .maxVersion = TLS1_2_VERSION,
                                   .cipherList = "ECDHE-ECDSA-AES256-GCM-SHA384"})
                    .accepted());
 }
@@ -191,7 +199,8 @@ TEST_F(ServerTlsContextTest, AlpnPrefersH2WhenEnabled) {
   EXPECT_EQ(runHandshake(h2, {.sni = "a.example.com", .alpn = {"http/1.1"}}).alpn, "http/1.1");
 
   auto h1 = single({"a.example.com"}, tls, /*http2=*/false);
-  EXPECT_EQ(runHandshake(h1, {.sni = "a.example.com", .alpn = {"h2", "http/1.1"}}).alpn, "http/1.1");
+  EXPECT_EQ(runHandshake(h1, {.sni = "a.example.com", .alpn = {"h2", "http/1.1"}}).alpn,
+            "http/1.1");
   HandshakeOutcome onlyH2 = runHandshake(h1, {.sni = "a.example.com", .alpn = {"h2"}});
   EXPECT_TRUE(onlyH2.accepted());
   EXPECT_EQ(onlyH2.alpn, "");
@@ -224,7 +233,8 @@ TEST_F(ServerTlsContextTest, SessionsResumeWithTickets) {
     EXPECT_EQ(resumed.serverLabel, "server a");
 
     // A session of server a is not resumed on server b (session id contexts differ).
-    ClientOptions elsewhere{.sni = "b.example.com", .maxVersion = version, .resume = full.session.get()};
+    ClientOptions elsewhere{
+        .sni = "b.example.com", .maxVersion = version, .resume = full.session.get()};
     HandshakeOutcome other = runHandshake(sel, elsewhere);
     EXPECT_TRUE(other.accepted()) << version;
     EXPECT_FALSE(other.reused) << version;

@@ -11,11 +11,14 @@ class SniSelectorTest : public TlsTest {
  protected:
   // Four servers on one port, as four Gateway servers with different hosts.
   void SetUp() override {
-    a_ = context("server a", {"a.example.com"}, writeServer("a", serverCert("a.example.com", "DNS:a.example.com")));
-    b_ = context("server b", {"b.example.com", "b2.example.com"},
-                 writeServer("b", serverCert("b.example.com", "DNS:b.example.com,DNS:b2.example.com")));
-    wild_ = context("server wild", {"*.wild.example.com"},
-                    writeServer("wild", serverCert("*.wild.example.com", "DNS:*.wild.example.com")));
+    a_ = context("server a", {"a.example.com"},
+                 writeServer("a", serverCert("a.example.com", "DNS:a.example.com")));
+    b_ = context(
+        "server b", {"b.example.com", "b2.example.com"},
+        writeServer("b", serverCert("b.example.com", "DNS:b.example.com,DNS:b2.example.com")));
+    wild_ =
+        context("server wild", {"*.wild.example.com"},
+                writeServer("wild", serverCert("*.wild.example.com", "DNS:*.wild.example.com")));
     star_ = context("server star", {"*.example.com"},
                     writeServer("star", serverCert("*.example.com", "DNS:*.example.com")));
     selector_ = selector({a_, b_, wild_, star_});

@@ -2,15 +2,15 @@
 // validity windows in the past for "expired"), written as PEM into a directory.
 #pragma once
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
-
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
 
 #include "portico/tls/openssl_ptr.h"
 
@@ -78,7 +78,8 @@ inline KeyAndCert issue(const std::string& cn, const std::string& sans, const Ke
 }
 
 // A PEM CRL from `issuer` revoking `revoked` (by serial number).
-inline std::string makeCrl(const KeyAndCert& issuer, const std::vector<const KeyAndCert*>& revoked) {
+inline std::string makeCrl(const KeyAndCert& issuer,
+                           const std::vector<const KeyAndCert*>& revoked) {
   X509_CRL* crl = X509_CRL_new();
   X509_CRL_set_version(crl, 1);
   X509_CRL_set_issuer_name(crl, X509_get_subject_name(issuer.cert.get()));
@@ -102,7 +103,8 @@ inline std::string makeCrl(const KeyAndCert& issuer, const std::vector<const Key
   return KeyAndCert::drain(bio.get());
 }
 
-inline std::filesystem::path writeFile(const std::filesystem::path& path, const std::string& content) {
+inline std::filesystem::path writeFile(const std::filesystem::path& path,
+                                       const std::string& content) {
   std::filesystem::create_directories(path.parent_path());
   std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
   return path;

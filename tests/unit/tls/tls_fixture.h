@@ -2,17 +2,17 @@
 // certificate files into a TempDir and build contexts and selectors from them.
 #pragma once
 
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
+
 #include <memory>
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-#include <spdlog/spdlog.h>
-
-#include "support/process.h"
 #include "portico/tls/certificate_source.h"
 #include "portico/tls/server_tls_context.h"
 #include "portico/tls/sni_selector.h"
+#include "support/process.h"
 #include "unit/tls/handshake_harness.h"
 #include "unit/tls/test_pki.h"
 

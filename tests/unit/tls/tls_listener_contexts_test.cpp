@@ -1,8 +1,8 @@
 #include "portico/tls/tls_listener_contexts.h"
 
-#include <algorithm>
-
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "unit/tls/tls_fixture.h"
 
@@ -70,8 +70,9 @@ TEST_F(TlsListenerContextsTest, ABrokenServerIsLeftOutWithAnError) {
   writeFile(bTls_.privateKey, other.keyPem());
   auto built = TlsListenerContexts::build(snapshot_, options_);
   ASSERT_EQ(built.errors.size(), 1u);
-  EXPECT_EQ(built.errors[0], "Gateway default/gw server https-b: the private key in " + bTls_.privateKey +
-                                 " does not match the certificate in " + bTls_.serverCertificate);
+  EXPECT_EQ(built.errors[0], "Gateway default/gw server https-b: the private key in " +
+                                 bTls_.privateKey + " does not match the certificate in " +
+                                 bTls_.serverCertificate);
   auto sel = built.contexts->forPort(443);
   ASSERT_NE(sel, nullptr);
   EXPECT_NE(sel->select("a.example.com"), nullptr);
