@@ -50,6 +50,7 @@ struct HandshakeOutcome {
   std::string peerCommonName;             // the CN of the certificate the client saw
   std::string version;                    // negotiated protocol as the client sees it
   std::string cipher;
+  std::string group;    // the TLS 1.3 key exchange group the client used
   bool reused = false;  // the client resumed
   SessionPtr session;   // the client's session after reading (for resume)
 
@@ -135,6 +136,7 @@ inline HandshakeOutcome runHandshake(const std::shared_ptr<const SniSelector>& s
       }
       out.version = SSL_get_version(cssl);
       out.cipher = SSL_get_cipher_name(cssl);
+      out.group = OBJ_nid2sn(SSL_get_negotiated_group(cssl));
       out.reused = SSL_session_reused(cssl) == 1;
       asio::async_read(client, asio::buffer(buf),
                        [&](boost::system::error_code rec, std::size_t n) {

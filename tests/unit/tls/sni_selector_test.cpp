@@ -87,6 +87,18 @@ TEST_F(SniSelectorTest, NoSniGoesToTheCatchAllServer) {
   EXPECT_EQ(out.serverLabel, "server any");
 }
 
+TEST_F(SniSelectorTest, HelloRetryRequestKeepsTheChosenServer) {
+  // The server only takes P-256 key shares; an OpenSSL client sends X25519 first, so TLS 1.3
+  // needs a HelloRetryRequest and a second ClientHello on the switched connection.
+  ASSERT_EQ(SSL_CTX_set1_groups_list(selector_->sslContext().native_handle(), "P-256"), 1);
+  HandshakeOutcome out = runHandshake(selector_, {.sni = "b.example.com"});
+  EXPECT_TRUE(out.accepted()) << out.serverError.message() << out.clientError.message();
+  EXPECT_EQ(out.version, "TLSv1.3");
+  EXPECT_EQ(out.group, "prime256v1");  // after the retry
+  EXPECT_EQ(out.peerCommonName, "b.example.com");
+  EXPECT_EQ(out.serverLabel, "server b");
+}
+
 TEST_F(SniSelectorTest, HostMustBelongToTheSniServer) {
   EXPECT_TRUE(SniSelector::hostAllowed(*a_, "a.example.com"));
   EXPECT_TRUE(SniSelector::hostAllowed(*a_, "A.example.com:443"));
