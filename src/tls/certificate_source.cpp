@@ -79,6 +79,32 @@ void appendForFingerprint(std::string& acc, const fs::path& path, const std::str
   acc += content;
 }
 
+// The leaf, its chain and the key from PEM text; checks that the key matches the leaf.
+bool parseKeyPair(const fs::path& certPath, const std::string& certPem, const fs::path& keyPath,
+                  const std::string& keyPem, X509Ptr& leaf, std::vector<X509Ptr>& chain,
+                  EvpPkeyPtr& key, std::string& error) {
+  std::vector<X509Ptr> certs = parseCertificates(certPem);
+  if (certs.empty()) {
+    error = "no PEM certificate in " + certPath.string();
+    return false;
+  }
+  leaf = std::move(certs.front());
+  for (std::size_t i = 1; i < certs.size(); ++i) chain.push_back(std::move(certs[i]));
+  BioPtr keyBio = memoryBio(keyPem);
+  key.reset(PEM_read_bio_PrivateKey(keyBio.get(), nullptr, nullptr, nullptr));
+  if (!key) {
+    error = "cannot parse the private key in " + keyPath.string() + ": " + openSslReason();
+    return false;
+  }
+  if (X509_check_private_key(leaf.get(), key.get()) != 1) {
+    ERR_clear_error();
+    error = "the private key in " + keyPath.string() + " does not match the certificate in " +
+            certPath.string();
+    return false;
+  }
+  return true;
+}
+
 fs::path firstExisting(const fs::path& dir, std::initializer_list<const char*> names) {
   std::error_code ec;
   for (const char* name : names) {
@@ -126,13 +152,19 @@ CertificatePaths CertificateSource::paths() const {
     }
     if (fs::exists(dir / "ca.crl", ec)) out.crl = dir / "ca.crl";
   }
+  if (tls_.credentialName.empty() && tls_.credentialNames.size() > 1) {
+    fs::path second = credentialsDir_ / tls_.credentialNames[1];
+    out.secondCertificate = firstExisting(second, {"tls.crt", "cert"});
+    out.secondPrivateKey = firstExisting(second, {"tls.key", "key"});
+  }
   return out;
 }
 
 boost::system::result<std::string, std::string> CertificateSource::fingerprint() const {
   CertificatePaths p = paths();
   std::string acc;
-  for (const fs::path* path : {&p.certificate, &p.privateKey, &p.caCertificates, &p.crl}) {
+  for (const fs::path* path : {&p.certificate, &p.privateKey, &p.caCertificates, &p.crl,
+                               &p.secondCertificate, &p.secondPrivateKey}) {
     if (path->empty()) continue;
     std::string content, error;
     if (!readFile(*path, content, error)) {
@@ -172,21 +204,26 @@ boost::system::result<LoadedCertificates, std::string> CertificateSource::load()
     appendForFingerprint(acc, p.crl, crlPem);
   }
 
-  std::vector<X509Ptr> certs = parseCertificates(certPem);
-  if (certs.empty()) return fail("no PEM certificate in " + p.certificate.string());
-  out.certificate = std::move(certs.front());
-  for (std::size_t i = 1; i < certs.size(); ++i) out.chain.push_back(std::move(certs[i]));
-
-  BioPtr keyBio = memoryBio(keyPem);
-  out.privateKey.reset(PEM_read_bio_PrivateKey(keyBio.get(), nullptr, nullptr, nullptr));
-  if (!out.privateKey) {
-    return fail("cannot parse the private key in " + p.privateKey.string() + ": " +
-                openSslReason());
+  if (!parseKeyPair(p.certificate, certPem, p.privateKey, keyPem, out.certificate, out.chain,
+                    out.privateKey, error)) {
+    return fail(error);
   }
-  if (X509_check_private_key(out.certificate.get(), out.privateKey.get()) != 1) {
-    ERR_clear_error();
-    return fail("the private key in " + p.privateKey.string() +
-                " does not match the certificate in " + p.certificate.string());
+  if (!p.secondCertificate.empty()) {
+    std::string secondCertPem, secondKeyPem;
+    if (!readFile(p.secondCertificate, secondCertPem, error)) return fail(error);
+    appendForFingerprint(acc, p.secondCertificate, secondCertPem);
+    if (!readFile(p.secondPrivateKey, secondKeyPem, error)) return fail(error);
+    appendForFingerprint(acc, p.secondPrivateKey, secondKeyPem);
+    if (!parseKeyPair(p.secondCertificate, secondCertPem, p.secondPrivateKey, secondKeyPem,
+                      out.secondCertificate, out.secondChain, out.secondPrivateKey, error)) {
+      return fail(error);
+    }
+    // OpenSSL holds one certificate per key type; Istio allows two for RSA + ECDSA.
+    if (EVP_PKEY_get_base_id(out.privateKey.get()) ==
+        EVP_PKEY_get_base_id(out.secondPrivateKey.get())) {
+      return fail("credentialNames " + tls_.credentialNames[0] + " and " + tls_.credentialNames[1] +
+                  " must hold keys of different types (RSA and ECDSA)");
+    }
   }
 
   if (!p.caCertificates.empty()) {

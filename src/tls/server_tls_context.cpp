@@ -270,6 +270,20 @@ Result ServerTlsContext::create(std::string label, std::vector<std::string> host
     return fail("the private key in " + self->paths_.privateKey.string() +
                 " does not match the certificate in " + self->paths_.certificate.string());
   }
+  if (certificates.secondCertificate) {
+    // A second key type: OpenSSL keeps it in its own slot and picks per handshake from the
+    // client's signature algorithms. add1_chain_cert applies to the certificate set last.
+    if (SSL_CTX_use_certificate(ctx, certificates.secondCertificate.get()) != 1 ||
+        SSL_CTX_use_PrivateKey(ctx, certificates.secondPrivateKey.get()) != 1) {
+      return fail("cannot use the certificate " + self->paths_.secondCertificate.string() +
+                  " with key " + self->paths_.secondPrivateKey.string());
+    }
+    for (const X509Ptr& intermediate : certificates.secondChain) {
+      if (SSL_CTX_add1_chain_cert(ctx, intermediate.get()) != 1) {
+        return fail("cannot add the chain of " + self->paths_.secondCertificate.string());
+      }
+    }
+  }
 
   // Sessions are bound to the server and its certificates: a ticket from one server (or
   // from before a rotation) never resumes on another, where the client-certificate policy

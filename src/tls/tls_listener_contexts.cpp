@@ -117,7 +117,8 @@ std::vector<std::filesystem::path> TlsListenerContexts::watchedPaths() const {
     for (const auto& server : selector->servers()) {
       const CertificatePaths& p = server->paths();
       for (const std::filesystem::path* path :
-           {&p.certificate, &p.privateKey, &p.caCertificates, &p.crl}) {
+           {&p.certificate, &p.privateKey, &p.caCertificates, &p.crl, &p.secondCertificate,
+            &p.secondPrivateKey}) {
         if (path->empty()) continue;
         out.insert(*path);
         out.insert(path->parent_path());

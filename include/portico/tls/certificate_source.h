@@ -28,6 +28,9 @@ struct CertificatePaths {
   std::filesystem::path privateKey;      // PEM
   std::filesystem::path caCertificates;  // PEM bundle; empty when the mode needs none
   std::filesystem::path crl;             // PEM CRLs of client certificates; empty: none
+  // credentialNames[1]: a second certificate of the other key type (RSA + ECDSA).
+  std::filesystem::path secondCertificate;
+  std::filesystem::path secondPrivateKey;
 };
 
 // The parsed material of one server.
@@ -37,6 +40,9 @@ struct LoadedCertificates {
   EvpPkeyPtr privateKey;
   std::vector<X509Ptr> caCertificates;
   std::vector<X509CrlPtr> crls;
+  X509Ptr secondCertificate;  // null unless credentialNames has two entries
+  std::vector<X509Ptr> secondChain;
+  EvpPkeyPtr secondPrivateKey;
   std::string fingerprint;  // hex SHA-256 over the bytes of every file read
 };
 

@@ -38,6 +38,7 @@ struct ClientOptions {
   std::string cipherList{};            // TLS <= 1.2 ciphers (empty: default)
   bool legacy = false;                 // security level 0 (TLS 1.0/1.1 clients)
   SSL_SESSION* resume = nullptr;       // a session to offer for resumption
+  std::string sigalgs{};               // signature algorithms offered (empty: default)
 };
 
 struct HandshakeOutcome {
@@ -119,6 +120,7 @@ inline HandshakeOutcome runHandshake(const std::shared_ptr<const SniSelector>& s
                         static_cast<unsigned int>(wire.size()));
   }
   if (options.resume != nullptr) SSL_set_session(cssl, options.resume);
+  if (!options.sigalgs.empty()) SSL_set1_sigalgs_list(cssl, options.sigalgs.c_str());
 
   char buf[5];
   client.next_layer().async_connect(acceptor.local_endpoint(), [&](boost::system::error_code ec) {

@@ -120,6 +120,32 @@ TEST_F(ServerTlsContextTest, CaCrlRejectsRevokedClientCertificates) {
   EXPECT_EQ(loaded.error(), "g: no PEM CRL in " + tls.caCrl);
 }
 
+TEST_F(ServerTlsContextTest, CredentialNamesServeRsaAndEcdsa) {
+  KeyAndCert ec = serverCert("a.example.com ecdsa", "DNS:a.example.com");
+  KeyAndCert rsa = issue("a.example.com rsa", "DNS:a.example.com", &ca_, false, -3600, 86400, true);
+  writeFile(dir_.path() / "a-ec" / "tls.crt", ec.certPem());
+  writeFile(dir_.path() / "a-ec" / "tls.key", ec.keyPem());
+  writeFile(dir_.path() / "a-rsa" / "tls.crt", rsa.certPem());
+  writeFile(dir_.path() / "a-rsa" / "tls.key", rsa.keyPem());
+  config::ServerTls tls;
+  tls.mode = Mode::kSimple;
+  tls.credentialNames = {"a-ec", "a-rsa"};
+  auto sel = single({"a.example.com"}, tls);
+  ClientOptions ecdsaClient{.sni = "a.example.com"};
+  ecdsaClient.sigalgs = "ECDSA+SHA256";
+  ClientOptions rsaClient{.sni = "a.example.com"};
+  rsaClient.sigalgs = "rsa_pss_rsae_sha256";
+  EXPECT_EQ(runHandshake(sel, ecdsaClient).peerCommonName, "a.example.com ecdsa");
+  EXPECT_EQ(runHandshake(sel, rsaClient).peerCommonName, "a.example.com rsa");
+
+  tls.credentialNames = {"a-ec", "a-ec"};
+  CertificateSource same("g", tls, dir_.path());
+  auto loaded = same.load();
+  ASSERT_FALSE(loaded.has_value());
+  EXPECT_EQ(loaded.error(),
+            "g: credentialNames a-ec and a-ec must hold keys of different types (RSA and ECDSA)");
+}
+
 TEST_F(ServerTlsContextTest, BadPinIsAnError) {
   auto tls = writeServer("a", serverA_, Mode::kMutual);
   tls.verifyCertificateHash = {"zz"};

@@ -51,9 +51,10 @@ inline void addExtension(X509* cert, X509* issuer, int nid, const char* value) {
 // Issues a certificate for `cn` with SANs (e.g. "DNS:a.example.com,URI:spiffe://x"), signed
 // by `issuer` (self-signed when null), valid from now+notBefore to now+notAfter seconds.
 inline KeyAndCert issue(const std::string& cn, const std::string& sans, const KeyAndCert* issuer,
-                        bool isCa, long notBefore = -3600, long notAfter = 86400) {
+                        bool isCa, long notBefore = -3600, long notAfter = 86400,
+                        bool rsa = false) {
   static long serial = 1;
-  KeyAndCert out{makeKey(), X509Ptr(X509_new())};
+  KeyAndCert out{rsa ? EvpPkeyPtr(EVP_RSA_gen(2048)) : makeKey(), X509Ptr(X509_new())};
   X509* cert = out.cert.get();
   X509_set_version(cert, 2);
   ASN1_INTEGER_set(X509_get_serialNumber(cert), serial++);
