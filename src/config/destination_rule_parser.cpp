@@ -3,13 +3,14 @@
 #include <cmath>
 #include <set>
 
+#include "istio_rules.h"
 #include "portico/config/hostname_rules.h"
 #include "portico/config/resource_parsers.h"
 
 namespace portico::config {
 namespace {
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+using istio_rules::goQuote;
 
 std::string formatNumber(double v) {
   std::string s = std::to_string(v);
@@ -70,7 +71,7 @@ void parseConsistentHash(NodeReader& node, LoadBalancerSettings::ConsistentHash&
       auto text = cookie->child("ttl")->asString();
       auto parsed = text ? parseDurationString(*text) : std::nullopt;
       if (!parsed)
-        cookie->errorAt("ttl", "invalid duration " + quoted(text.value_or("")));
+        cookie->errorAt("ttl", "invalid duration " + goQuote(text.value_or("")));
       else
         out.httpCookieTtl = std::chrono::duration_cast<Duration>(*parsed);
     }
@@ -82,7 +83,7 @@ void parseConsistentHash(NodeReader& node, LoadBalancerSettings::ConsistentHash&
       if (name.empty())
         attr.error("name required for HttpCookie attribute");
       else if (!attributeNames.insert(name).second) {
-        attr.errorAt("name", "cookie attribute name " + quoted(name) + " must be unique");
+        attr.errorAt("name", "cookie attribute name " + goQuote(name) + " must be unique");
       }
       attr.finish();
     }
@@ -159,7 +160,7 @@ LoadBalancerSettings parseLoadBalancer(NodeReader& node) {
                      "PASSTHROUGH (original destination) is not meaningful at an "
                      "ingress gateway");
     } else {
-      node.errorAt("simple", "unsupported load balancer " + quoted(*s) +
+      node.errorAt("simple", "unsupported load balancer " + goQuote(*s) +
                                  " (UNSPECIFIED, LEAST_REQUEST, LEAST_CONN, RANDOM, ROUND_ROBIN, "
                                  "PASSTHROUGH)");
     }
@@ -230,7 +231,7 @@ ConnectionPoolSettings parseConnectionPool(NodeReader& node) {
       else if (*p == "UPGRADE")
         out.h2UpgradePolicy = P::kUpgrade;
       else {
-        http->errorAt("h2UpgradePolicy", "unsupported h2UpgradePolicy " + quoted(*p) +
+        http->errorAt("h2UpgradePolicy", "unsupported h2UpgradePolicy " + goQuote(*p) +
                                              " (DEFAULT, DO_NOT_UPGRADE, UPGRADE)");
       }
     }
@@ -319,7 +320,7 @@ ClientTlsSettings parseClientTls(NodeReader& node) {
                      "ISTIO_MUTUAL is mesh-only (Istio-issued certificates); not "
                      "supported by a standalone gateway");
     } else {
-      node.errorAt("mode", "unsupported TLS mode " + quoted(*m) +
+      node.errorAt("mode", "unsupported TLS mode " + goQuote(*m) +
                                " (DISABLE, SIMPLE, MUTUAL, ISTIO_MUTUAL)");
     }
   }

@@ -4,13 +4,14 @@
 #include <memory>
 #include <set>
 
+#include "istio_rules.h"
 #include "portico/config/hostname_rules.h"
 #include "portico/config/resource_parsers.h"
 
 namespace portico::config {
 namespace {
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+using istio_rules::goQuote;
 
 std::optional<ServerTls::Mode> parseServerTlsMode(std::string_view s) {
   if (s == "PASSTHROUGH") return ServerTls::Mode::kPassthrough;
@@ -36,7 +37,7 @@ std::optional<TlsVersion> readTlsVersion(NodeReader& tls, std::string_view key) 
   if (!text) return std::nullopt;
   auto v = parseTlsVersion(*text);
   if (!v) {
-    tls.errorAt(key, "unsupported TLS version " + quoted(*text) +
+    tls.errorAt(key, "unsupported TLS version " + goQuote(*text) +
                          " (TLS_AUTO, TLSV1_0, TLSV1_1, TLSV1_2, TLSV1_3)");
   }
   return v;
@@ -61,7 +62,7 @@ void parseServerTls(NodeReader& tls, Protocol protocol, ServerTls& out) {
       out.mode = *m;
       out.modeSet = true;
     } else {
-      tls.errorAt("mode", "unsupported TLS mode " + quoted(*mode) +
+      tls.errorAt("mode", "unsupported TLS mode " + goQuote(*mode) +
                               " (PASSTHROUGH, SIMPLE, MUTUAL, OPTIONAL_MUTUAL, AUTO_PASSTHROUGH, "
                               "ISTIO_MUTUAL)");
     }
@@ -93,9 +94,9 @@ void parseServerTls(NodeReader& tls, Protocol protocol, ServerTls& out) {
       continue;
     }
     if (!seenCiphers.insert(*name).second) {
-      item.warning("duplicate cipher suite " + quoted(*name) + ", ignored");
+      item.warning("duplicate cipher suite " + goQuote(*name) + ", ignored");
     } else if (!isKnownCipher(*name)) {
-      item.warning("unsupported cipher suite " + quoted(*name) + ", ignored");
+      item.warning("unsupported cipher suite " + goQuote(*name) + ", ignored");
     } else {
       out.cipherSuites.push_back(*name);
     }
@@ -214,7 +215,7 @@ void parseServer(NodeReader& node, Server& out, std::set<std::string>& portNames
   out.bind = node.string("bind").value_or("");
   const bool unixBind = isUnixAddress(out.bind);
   if (!out.bind.empty() && !unixBind && !isIpAddress(out.bind)) {
-    node.errorAt("bind", quoted(out.bind) + " is not a valid IP address or unix:// path");
+    node.errorAt("bind", goQuote(out.bind) + " is not a valid IP address or unix:// path");
   }
 
   std::string protocolText;
@@ -238,13 +239,13 @@ void parseServer(NodeReader& node, Server& out, std::set<std::string>& portNames
     if (auto p = parseProtocol(protocolText)) {
       out.protocol = *p;
     } else {
-      port->errorAt("protocol", "invalid protocol " + quoted(protocolText) +
+      port->errorAt("protocol", "invalid protocol " + goQuote(protocolText) +
                                     ", supported protocols are HTTP, HTTP2, GRPC, GRPC-WEB, MONGO, "
                                     "REDIS, MYSQL, TCP");
     }
     if (out.portName.empty()) {
       port->error("port name must be set: number:" + std::to_string(out.portNumber) +
-                  " protocol:" + quoted(protocolText));
+                  " protocol:" + goQuote(protocolText));
     } else if (!portNames.insert(out.portName).second) {
       port->errorAt("name", "port names in servers must be unique: duplicate name " + out.portName);
     }
@@ -264,7 +265,7 @@ void parseServer(NodeReader& node, Server& out, std::set<std::string>& portNames
       std::string_view ns = std::string_view(*host).substr(0, slash);
       dns = std::string_view(*host).substr(slash + 1);
       if (ns != "*" && ns != "." && !isDns1123Label(ns)) {
-        hostNode.error("invalid namespace value " + quoted(ns) + " in gateway");
+        hostNode.error("invalid namespace value " + goQuote(ns) + " in gateway");
         continue;
       }
     }
@@ -276,7 +277,7 @@ void parseServer(NodeReader& node, Server& out, std::set<std::string>& portNames
 
   out.name = node.string("name").value_or("");
   if (!out.name.empty() && !serverNames.insert(out.name).second) {
-    node.errorAt("name", "server name " + quoted(out.name) + " must be unique");
+    node.errorAt("name", "server name " + goQuote(out.name) + " must be unique");
   }
   node.ignore("defaultEndpoint", "not implemented by Istio, ignored");
 
@@ -295,7 +296,7 @@ void parseServer(NodeReader& node, Server& out, std::set<std::string>& portNames
 void parseGatewaySpec(NodeReader& spec, Gateway& out) {
   if (!isDns1123Label(out.meta.name)) {
     spec.context().error(out.meta.mark, "metadata.name",
-                         "invalid gateway name: " + quoted(out.meta.name));
+                         "invalid gateway name: " + goQuote(out.meta.name));
   }
   // A standalone process is one gateway; the selector is kept for /config_dump and for
   // matching against configured labels, so it is not warned about.

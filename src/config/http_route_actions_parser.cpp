@@ -201,13 +201,17 @@ std::optional<HttpRewrite> parseRewrite(NodeReader& r, const std::vector<HttpMat
       const std::string& p = match.uri->value;
       if (p.empty() || p.back() == '/') continue;
       const std::string& w = *out.uri;
+      // Built with += rather than "^" + std::string: GCC 12 reports a false -Wrestrict there.
+      std::string regex = "^";
+      regex += regexEscape(p);
+      regex += "/?(.*)";
       r.warningAt("uri", "rewrite.uri " + goQuote(w) + " with prefix match " + goQuote(p) +
                              " turns " + goQuote(p + "/42") + " into " + goQuote(w + "/42") +
                              " (only the matched prefix is replaced, as Envoy's prefix_rewrite "
                              "does); use prefix " +
                              goQuote(p + "/") + " with rewrite.uri " + goQuote(w) +
                              ", or uriRegexRewrite match " +
-                             goQuote("^" + regexEscape(p) + "/?(.*)") + " rewrite " +
+                             goQuote(regex) + " rewrite " +
                              goQuote(w + "\\1"));
       break;
     }

@@ -233,11 +233,10 @@ std::optional<CorsPolicy> parseCors(NodeReader& c) {
       continue;
     }
     if (!sm || sm->kind == StringMatch::Kind::kPresence || sm->value.empty()) {
-      item.error("'" +
-                 (sm && sm->kind == StringMatch::Kind::kPresence && item.has("regex")
-                      ? std::string("*")
-                      : std::string()) +
-                 "' is not a valid match type for CORS allow origins");
+      const bool presenceRegex =
+          sm && sm->kind == StringMatch::Kind::kPresence && item.has("regex");
+      item.error(presenceRegex ? "'*' is not a valid match type for CORS allow origins"
+                               : "'' is not a valid match type for CORS allow origins");
       ok = false;
       continue;
     }

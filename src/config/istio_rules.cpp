@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "portico/config/hostname_rules.h"
+
 namespace portico::config::istio_rules {
 
 std::string goQuote(std::string_view s) {
@@ -80,24 +82,6 @@ bool isHeaderToken(std::string_view name) {
   return true;
 }
 
-bool isDns1123Label(std::string_view s) {
-  if (s.empty() || s.size() > 63) return false;
-  auto alnum = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-  };
-  if (!alnum(s.front()) || !alnum(s.back())) return false;
-  for (char c : s) {
-    if (!alnum(c) && c != '-') return false;
-  }
-  return true;
-}
-
-bool isIpAddress(std::string_view s) {
-  boost::system::error_code ec;
-  boost::asio::ip::make_address(std::string(s), ec);
-  return !ec;
-}
-
 namespace {
 
 std::vector<std::string_view> split(std::string_view s, char sep) {
@@ -114,62 +98,12 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
   }
 }
 
-std::string checkPreconditions(std::string_view name) {
-  if (name.size() > 255) return "domain name " + goQuote(name) + " too long (max 255)";
-  if (name.empty()) return "empty domain name not allowed";
-  return "";
-}
-
-// agent.ValidateDNS1123Labels: note Istio names only the part being checked in the message.
-std::string checkDns1123Labels(std::string_view domain) {
-  auto parts = split(domain, '.');
-  std::string_view tld = parts.back();
-  bool numeric = !tld.empty();
-  for (char c : tld) numeric = numeric && c >= '0' && c <= '9';
-  if (numeric) {
-    return "domain name " + goQuote(domain) + " invalid (top level domain " + goQuote(tld) +
-           " cannot be all-numeric)";
-  }
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    if (i == parts.size() - 1 && parts[i].empty()) return "";  // "istio.io."
-    if (!isDns1123Label(parts[i])) {
-      return "domain name " + goQuote(domain) + " invalid (label " + goQuote(parts[i]) +
-             " invalid)";
-    }
-  }
-  return "";
-}
-
-bool isWildcardLabel(std::string_view label) {
-  if (label.size() > 63) return false;
-  if (label == "*") return true;
-  if (label.substr(0, 2) == "*-") return isDns1123Label(label.substr(2));
-  if (label.substr(0, 1) == "*") return isDns1123Label(label.substr(1));
-  return isDns1123Label(label);
-}
-
 bool wildcarded(std::string_view h) { return !h.empty() && h.front() == '*'; }
 bool endsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
 }  // namespace
-
-std::string checkWildcardDomain(std::string_view host) {
-  if (auto err = checkPreconditions(host); !err.empty()) return err;
-  auto dot = host.find('.');
-  std::string_view first = host.substr(0, dot);
-  if (!isWildcardLabel(first)) {
-    return "domain name " + goQuote(host) + " invalid (label " + goQuote(first) + " invalid)";
-  }
-  if (dot != std::string_view::npos) return checkDns1123Labels(host.substr(dot + 1));
-  return "";
-}
-
-std::string checkFqdn(std::string_view host) {
-  if (auto err = checkPreconditions(host); !err.empty()) return err;
-  return checkDns1123Labels(host);
-}
 
 std::string checkHeaderValue(std::string_view value) {
   for (unsigned char c : value) {
@@ -301,7 +235,7 @@ void checkGatewayReference(const NodeReader& at, const std::string& ref) {
                  "; prefer the <namespace>/<name> format: " +
                  goQuote(std::string(parts[1]) + "/" + std::string(parts[0])));
     }
-    if (auto err = checkFqdn(ref); !err.empty()) at.error(err);
+    if (auto err = checkFqdn(ref)) at.error(*err);
     return;
   }
   std::string ns = ref.substr(0, slash);

@@ -18,15 +18,9 @@ std::string goFloatF(double v);
 
 // RFC 7230 token characters (Istio's validHeaderNameRegex).
 bool isHeaderToken(std::string_view name);
-// Istio's labels.IsDNS1123Label: [a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?, at most 63 characters.
-bool isDns1123Label(std::string_view s);
-bool isIpAddress(std::string_view s);
 
+// Host names, DNS-1123 labels and IP addresses: see portico/config/hostname_rules.h.
 // The checks below return "" when valid, otherwise Istio's message.
-// agent.ValidateWildcardDomain: a FQDN whose first label may be "*", "*x" or "*-x".
-std::string checkWildcardDomain(std::string_view host);
-// agent.ValidateFQDN.
-std::string checkFqdn(std::string_view host);
 // Envoy's header formatter syntax as Istio ports it (ValidateHTTPHeaderValue).
 std::string checkHeaderValue(std::string_view value);
 // agent.ValidateIPSubnet: a CIDR range or a plain IP address.

@@ -4,22 +4,14 @@
 #include <cctype>
 #include <set>
 
+#include "istio_rules.h"
 #include "portico/config/hostname_rules.h"
 #include "portico/config/resource_parsers.h"
 
 namespace portico::config {
 namespace {
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
-bool isHeaderName(std::string_view name) {
-  // RFC 9110 token characters.
-  if (name.empty()) return false;
-  return std::all_of(name.begin(), name.end(), [](unsigned char c) {
-    return std::isalnum(c) ||
-           std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-  });
-}
+using istio_rules::goQuote;
 
 void parseTargetRef(NodeReader& node, const ResourceMeta& meta, RateLimitTargetRef& out) {
   out.mark = node.mark();
@@ -28,7 +20,7 @@ void parseTargetRef(NodeReader& node, const ResourceMeta& meta, RateLimitTargetR
   if (!node.has("kind")) {
     node.context().error(node.mark(), node.fieldPath("kind"), "Required value");
   } else if (kind && out.kind != "VirtualService" && out.kind != "Gateway") {
-    node.errorAt("kind", "unsupported kind " + quoted(out.kind) + " (VirtualService, Gateway)");
+    node.errorAt("kind", "unsupported kind " + goQuote(out.kind) + " (VirtualService, Gateway)");
   }
   std::string name = node.string("name").value_or("");
   out.ns = meta.ns;
@@ -62,7 +54,7 @@ void parseKey(NodeReader& node, RateLimit& out) {
     out.keyHeader = *header;
     std::transform(out.keyHeader.begin(), out.keyHeader.end(), out.keyHeader.begin(),
                    [](unsigned char c) { return std::tolower(c); });
-    if (!isHeaderName(*header)) {
+    if (!istio_rules::isHeaderToken(*header)) {
       node.errorAt("header", "header name " + *header + " is not a valid header name");
     }
   }
@@ -79,10 +71,10 @@ void parseLimit(NodeReader& node, RateLimit& out, std::set<std::string>& names) 
   } else if (!name) {
     // reported by the getter
   } else if (!isDns1123Label(out.name)) {
-    node.errorAt("name", "invalid limit name " + quoted(out.name) +
+    node.errorAt("name", "invalid limit name " + goQuote(out.name) +
                              ": must be a DNS-1123 label (lower-case letters, digits, '-')");
   } else if (!names.insert(out.name).second) {
-    node.errorAt("name", "duplicate limit name " + quoted(out.name));
+    node.errorAt("name", "duplicate limit name " + goQuote(out.name));
   }
   for (auto& m : node.list("match")) {
     HttpMatchRequest match;
@@ -113,7 +105,7 @@ void parseLimit(NodeReader& node, RateLimit& out, std::set<std::string>& names) 
     else if (*unit == "DAY")
       out.unit = RateLimit::Unit::kDay;
     else
-      node.errorAt("unit", "unsupported unit " + quoted(*unit) + " (SECOND, MINUTE, HOUR, DAY)");
+      node.errorAt("unit", "unsupported unit " + goQuote(*unit) + " (SECOND, MINUTE, HOUR, DAY)");
   } else if (!node.has("unit")) {
     node.context().error(node.mark(), node.fieldPath("unit"), "Required value");
   }
@@ -143,7 +135,7 @@ void parseRedis(NodeReader& node, RedisRateLimitBackend& out) {
         std::stoi(port) >= 1 && std::stoi(port) <= 65535;
     bool hostOk = !host.empty() && (isIpAddress(host) || !checkFqdn(host));
     if (!portOk || !hostOk) {
-      node.errorAt("address", "invalid address " + quoted(out.address) + ": expected host:port");
+      node.errorAt("address", "invalid address " + goQuote(out.address) + ": expected host:port");
     }
   }
   if (auto t = node.duration("timeout")) out.timeout = *t;
@@ -153,7 +145,7 @@ void parseRedis(NodeReader& node, RedisRateLimitBackend& out) {
     else if (*mode == "DENY")
       out.failureMode = RedisRateLimitBackend::FailureMode::kDeny;
     else
-      node.errorAt("failureMode", "unsupported failureMode " + quoted(*mode) + " (ALLOW, DENY)");
+      node.errorAt("failureMode", "unsupported failureMode " + goQuote(*mode) + " (ALLOW, DENY)");
   }
   node.finish();
 }

@@ -2,13 +2,14 @@
 // Kubernetes API server enforces (samples in crdvalidation-serviceentry-invalid.yaml).
 #include <set>
 
+#include "istio_rules.h"
 #include "portico/config/hostname_rules.h"
 #include "portico/config/resource_parsers.h"
 
 namespace portico::config {
 namespace {
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+using istio_rules::goQuote;
 
 const char* resolutionName(ServiceEntry::Resolution r) {
   switch (r) {
@@ -67,7 +68,7 @@ void parsePorts(NodeReader& spec, ServiceEntry& out) {
     } else if (!isDns1123Label(port.name)) {
       item.errorAt("name", "invalid port name: " + port.name);
     } else if (!names.insert(port.name).second) {
-      item.errorAt("name", "Duplicate value: service entry port name " + quoted(port.name) +
+      item.errorAt("name", "Duplicate value: service entry port name " + goQuote(port.name) +
                                " already defined");
     }
     if (auto text = item.string("protocol"); text && !text->empty()) {
@@ -126,7 +127,7 @@ void parseEndpoints(NodeReader& spec, ServiceEntry& out) {
         case ServiceEntry::Resolution::kStatic:
           if (!isIpAddress(ep.address)) {
             item.errorAt("address",
-                         "endpoint address " + quoted(ep.address) + " is not a valid IP address");
+                         "endpoint address " + goQuote(ep.address) + " is not a valid IP address");
           }
           break;
         case ServiceEntry::Resolution::kDns:
@@ -164,7 +165,7 @@ void parseServiceEntrySpec(NodeReader& spec, ServiceEntry& out) {
       continue;
     }
     if (host->starts_with("*") && !host->starts_with("*.")) {
-      node.warning("partial wildcard " + quoted(*host) + " not allowed");
+      node.warning("partial wildcard " + goQuote(*host) + " not allowed");
     }
     if (auto problem = checkWildcardDomain(*host)) node.error(*problem);
   }
@@ -182,7 +183,7 @@ void parseServiceEntrySpec(NodeReader& spec, ServiceEntry& out) {
     else if (*r == "DYNAMIC_DNS")
       out.resolution = R::kDynamicDns;
     else {
-      spec.errorAt("resolution", "unsupported resolution " + quoted(*r) +
+      spec.errorAt("resolution", "unsupported resolution " + goQuote(*r) +
                                      " (NONE, STATIC, DNS, DNS_ROUND_ROBIN, DYNAMIC_DNS)");
     }
   }
@@ -193,7 +194,7 @@ void parseServiceEntrySpec(NodeReader& spec, ServiceEntry& out) {
       out.location = ServiceEntry::Location::kMeshInternal;
     else
       spec.errorAt("location",
-                   "unsupported location " + quoted(*l) + " (MESH_EXTERNAL, MESH_INTERNAL)");
+                   "unsupported location " + goQuote(*l) + " (MESH_EXTERNAL, MESH_INTERNAL)");
   }
 
   auto addressNodes = spec.list("addresses");
@@ -210,7 +211,7 @@ void parseServiceEntrySpec(NodeReader& spec, ServiceEntry& out) {
         node.error("CIDR addresses are allowed only for NONE/STATIC resolution types");
       }
     } else if (!isIpAddress(*address)) {
-      node.error("invalid address " + quoted(*address) + ": must be an IP address or CIDR block");
+      node.error("invalid address " + goQuote(*address) + ": must be an IP address or CIDR block");
     }
   }
 

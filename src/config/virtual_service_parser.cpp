@@ -6,6 +6,7 @@
 #include <map>
 
 #include "istio_rules.h"
+#include "portico/config/hostname_rules.h"
 #include "portico/config/resource_parsers.h"
 #include "virtual_service_parts.h"
 
@@ -21,17 +22,17 @@ Destination parseDestination(NodeReader& node) {
   out.host = node.string("host").value_or("");
   if (out.host == "*") {
     node.errorAt("host", "invalid destination host *");
-  } else if (auto err = istio_rules::checkWildcardDomain(out.host); !err.empty()) {
+  } else if (auto err = checkWildcardDomain(out.host)) {
     if (node.has("host"))
-      node.errorAt("host", err);
+      node.errorAt("host", *err);
     else
-      node.error(err);
+      node.error(*err);
   }
   if (auto subset = node.string("subset")) {
     out.subset = *subset;
     if (subset->empty()) {
       node.errorAt("subset", "subset name cannot be empty");
-    } else if (!istio_rules::isDns1123Label(*subset)) {
+    } else if (!isDns1123Label(*subset)) {
       node.errorAt("subset", "subset name is invalid: " + *subset);
     }
   }
@@ -66,13 +67,12 @@ void parseL4Match(NodeReader& m, bool tls, const VsInfo& vs, const std::string& 
     for (auto& item : m.list("sniHosts")) {
       const std::string sni = item.asString().value_or("");
       ++i;
-      auto err = istio_rules::checkWildcardDomain(sni);
-      if (!err.empty()) {
-        if (istio_rules::isIpAddress(sni)) {
+      if (auto err = checkWildcardDomain(sni)) {
+        if (isIpAddress(sni)) {
           item.warning("using an IP address (" + goQuote(sni) +
                        ") goes against SNI spec and most clients do not support this");
         } else {
-          item.error(err);
+          item.error(*err);
         }
         continue;
       }
@@ -359,10 +359,9 @@ void parseVirtualServiceSpec(NodeReader& spec, VirtualService& out) {
     auto h = hostItems[i].asString();
     if (!h) continue;
     hostIndex.push_back(i);
-    auto err = istio_rules::checkWildcardDomain(*h);
-    if (!err.empty()) {
-      if (!istio_rules::isIpAddress(*h)) {
-        hostItems[i].error(err);
+    if (auto err = checkWildcardDomain(*h)) {
+      if (!isIpAddress(*h)) {
+        hostItems[i].error(*err);
         allHostsValid = false;
       }
     } else if (appliesToMesh && *h == "*") {

@@ -198,11 +198,24 @@ std::string ClusterBuilder::clusterFor(const config::Destination& destination,
     }
   }
   std::string name = clusterName(port, destination.subset, fqdn);
-  if (wantedNames_.insert(name).second) {
+  if (wantedNames_.emplace(name, wanted_.size()).second) {
     wanted_.push_back(
         Wanted{std::move(fqdn), port, destination.subset, &owner, field, destination.mark});
   }
   return name;
+}
+
+bool ClusterBuilder::usesConsistentHash(const std::string& clusterName) {
+  auto it = wantedNames_.find(clusterName);
+  if (it == wantedNames_.end()) return false;
+  const Wanted& wanted = wanted_[it->second];
+  const MergedRule* rule = ruleFor(wanted.fqdn);
+  const config::Subset* subsetDef = nullptr;
+  for (const auto* s : rule->subsets) {
+    if (s->name == wanted.subset) subsetDef = s;
+  }
+  auto policy = effectivePolicy(rule->policy, subsetDef, wanted.port);
+  return policy.loadBalancer && policy.loadBalancer->consistentHash.has_value();
 }
 
 void ClusterBuilder::warn(const Wanted& wanted, std::string message) {

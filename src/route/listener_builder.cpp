@@ -378,12 +378,15 @@ std::vector<ListenerBuilder::VirtualHostDraft> ListenerBuilder::draftVirtualHost
       auto domains = intersectHosts(v, server);
       if (domains.empty()) continue;
       bound_[v] = true;
+      auto [it, inserted] = routesByVs.try_emplace(v);
+      if (inserted) it->second = routesFor(v, server.gatewayKey, listener.port);
+      // No route of this VS applies on this port/gateway (match.port, per-match gateways):
+      // it must not claim the host, or a wildcard virtual host would lose its requests.
+      if (it->second.empty()) continue;
       for (const auto& domain : domains) {
         VirtualHostDraft& draft = draftFor(domain);
         draft.requireTls = draft.requireTls || httpsRedirect;
         if (!draft.boundVs.emplace(v, server.gatewayKey).second) continue;
-        auto [it, inserted] = routesByVs.try_emplace(v);
-        if (inserted) it->second = routesFor(v, server.gatewayKey, listener.port);
         draft.routes.insert(draft.routes.end(), it->second.begin(), it->second.end());
       }
     }

@@ -197,6 +197,18 @@ std::unique_ptr<Route> RouteBuilder::build(const config::VirtualService& vs,
     if (r.backoff) route->retry.backoffBase = *r.backoff;
   }
 
+  // With consistent hashing a retry should go back to the same host, unless the user
+  // asked otherwise (Istio: retryIgnorePreviousHosts defaults to false then).
+  bool explicitPreviousHosts = http.retries && http.retries->retryIgnorePreviousHosts;
+  if (!explicitPreviousHosts) {
+    if (const auto* forward = std::get_if<ForwardAction>(&route->action)) {
+      if (!forward->clusters.empty() &&
+          clusters_.usesConsistentHash(forward->clusters.front().clusterName)) {
+        route->retry.retryPreviousHosts = false;
+      }
+    }
+  }
+
   if (http.fault) {
     FaultPolicy fault;
     if (http.fault->delay) {

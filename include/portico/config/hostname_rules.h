@@ -15,9 +15,10 @@ bool isDns1123Label(std::string_view value);
 bool isWildcardDns1123Label(std::string_view value);
 
 // Istio's ValidateWildcardDomain: "*", "*.example.com", "example.com", "reviews".
-// "domain name %q invalid (label %q invalid)" and friends.
+// "domain name %q invalid (label %q invalid)", "... (top level domain %q cannot be
+// all-numeric)" and friends; unlike Istio, %q is always the whole host as written.
 std::optional<std::string> checkWildcardDomain(std::string_view host);
-// Istio's ValidateFQDN: no wildcard, at least one dot-free label, trailing dot allowed.
+// Istio's ValidateFQDN: no wildcard, no all-numeric last label, trailing dot allowed.
 std::optional<std::string> checkFqdn(std::string_view host);
 
 bool isIpAddress(std::string_view value);    // IPv4 or IPv6, no prefix

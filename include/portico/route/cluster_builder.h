@@ -8,7 +8,6 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "portico/config/config_set.h"
@@ -27,6 +26,10 @@ class ClusterBuilder {
   // `field` names the destination in diagnostics ("spec.http[0].route[1].destination").
   std::string clusterFor(const config::Destination& destination, const config::ResourceMeta& owner,
                          const std::string& field);
+
+  // Whether the cluster named by clusterFor() hashes requests to endpoints (DestinationRule
+  // consistentHash): Istio then stops avoiding previously tried hosts on retry by default.
+  bool usesConsistentHash(const std::string& clusterName);
 
   // Every ServiceEntry host x port x (no subset + each DestinationRule subset), plus the
   // DNS clusters of destinations no ServiceEntry describes.
@@ -66,7 +69,7 @@ class ClusterBuilder {
   std::unordered_map<std::string, std::vector<const config::DestinationRule*>> wildcardRules_;
   std::unordered_map<std::string, MergedRule> mergedRules_;  // by fqdn, memoised
   std::vector<Wanted> wanted_;
-  std::unordered_set<std::string> wantedNames_;  // cluster names of wanted_
+  std::unordered_map<std::string, std::size_t> wantedNames_;  // cluster name -> wanted_ index
 };
 
 }  // namespace portico::route

@@ -14,6 +14,10 @@
 #include "portico/route/virtual_host_table.h"
 #include "portico/upstream/cluster_config.h"
 
+namespace portico::ratelimit {
+class RateLimitPolicySet;  // ratelimit/rate_limit_policy_set.h
+}  // namespace portico::ratelimit
+
 namespace portico::route {
 
 // One Gateway server as bound to a listener (several servers may share a port).
@@ -39,6 +43,9 @@ struct Snapshot {
   std::map<uint16_t, Listener> listeners;
   std::map<std::string, upstream::ClusterConfig, std::less<>> clusters;  // by cluster name
   std::shared_ptr<const config::ConfigSet> config;  // the resources as loaded
+  // The RateLimitConfigs compiled against the process's RateLimitRegistry; set by the
+  // server before it publishes the snapshot (the SnapshotCompiler leaves it null: no limits).
+  std::shared_ptr<const ratelimit::RateLimitPolicySet> rateLimits;
 
   const Listener* listener(uint16_t port) const {
     auto it = listeners.find(port);

@@ -256,6 +256,23 @@ TEST(SnapshotCompilerTest, MatchPortAndPerMatchGateways) {
   EXPECT_EQ(c.routeFor(r), "");  // the VS-level routes are not bound to gw2
 }
 
+TEST(SnapshotCompilerTest, VirtualServiceWithNoRouteOnThePortDoesNotClaimTheHost) {
+  config::ConfigSet set;
+  set.gateways.push_back(gateway(
+      "gw", {server(80, Protocol::kHttp, {"*"}), server(8080, Protocol::kHttp, {"*"}, "alt")}));
+  config::HttpMatchRequest on8080 = uriMatch(prefix("/"));
+  on8080.port = 8080;
+  set.virtualServices.push_back(virtualService("admin", {"admin.com"}, {"default/gw"},
+                                               {http({on8080}, {dest("s", 80)}, "admin")}));
+  set.virtualServices.push_back(
+      virtualService("all", {"*"}, {"default/gw"}, {http({}, {dest("s", 80)}, "all")}, 1));
+  Compiled c = compile(std::move(set));
+  Request r = get("/", "admin.com");
+  EXPECT_EQ(c.routeFor(r), "all");  // port 80: falls through to the "*" virtual host
+  r.port = 8080;
+  EXPECT_EQ(c.routeFor(r), "admin");
+}
+
 TEST(SnapshotCompilerTest, WeightsAndClusterNames) {
   config::ConfigSet set = oneGateway(
       {virtualService("vs", {"*"}, {"default/gw"},
@@ -568,6 +585,42 @@ TEST(SnapshotCompilerTest, VersionIsContentHash) {
   EXPECT_EQ(a.snapshot->version.size(), 16u);
   EXPECT_EQ(a.snapshot->version, b.snapshot->version);
   EXPECT_NE(a.snapshot->version, c.snapshot->version);
+}
+
+}  // namespace
+}  // namespace portico::route
+
+namespace portico::route {
+namespace {
+
+using namespace testing;
+
+TEST(RouteBuilderTest, ConsistentHashKeepsRetriesOnTheSameHostByDefault) {
+  config::HttpRoute sticky = http({uriMatch(prefix("/sticky"))}, {dest("h.example.com", 80)});
+  config::HttpRoute forced = http({uriMatch(prefix("/forced"))}, {dest("h.example.com", 80)});
+  forced.retries = config::HttpRetry{};
+  forced.retries->attempts = 1;
+  forced.retries->retryIgnorePreviousHosts = true;
+  config::HttpRoute plain = http({uriMatch(prefix("/plain"))}, {dest("other.example.com", 80)});
+  config::ConfigSet set;
+  set.gateways.push_back(gateway("gw", {server(80, config::Protocol::kHttp, {"*"})}));
+  set.virtualServices.push_back(
+      virtualService("vs", {"*"}, {"default/gw"}, {sticky, forced, plain}));
+  config::DestinationRule dr;
+  dr.meta = meta("DestinationRule", "h", "default", 0);
+  dr.host = "h.example.com";
+  dr.trafficPolicy = config::TrafficPolicy{};
+  dr.trafficPolicy->loadBalancer = config::LoadBalancerSettings{};
+  dr.trafficPolicy->loadBalancer->consistentHash = config::LoadBalancerSettings::ConsistentHash{};
+  dr.trafficPolicy->loadBalancer->consistentHash->httpHeaderName = "x-user";
+  set.destinationRules.push_back(dr);
+  Compiled c = compile(std::move(set));
+  const VirtualHost* vh = c.vhost(80, "x");
+  EXPECT_FALSE(vh->match(get("/sticky").input())->route->retry.retryPreviousHosts);
+  EXPECT_TRUE(vh->match(get("/forced").input())->route->retry.retryPreviousHosts);
+  EXPECT_TRUE(vh->match(get("/plain").input())->route->retry.retryPreviousHosts);
+  EXPECT_EQ(c.snapshot->cluster("outbound|80||h.example.com")->consistentHash->httpHeaderName,
+            "x-user");
 }
 
 }  // namespace

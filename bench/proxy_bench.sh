@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Portico vs nginx vs HAProxy, side by side in one run, on loopback.
+# Same route on each: prefix /products, rewrite to /, one request header set, one upstream
+# (an nginx serving a fixed 2-byte body, so the upstream is never the bottleneck), upstream
+# keep-alive pools (nginx `keepalive`, HAProxy `http-reuse always`), one worker each.
+# Load: wrk, 50 keep-alive connections. Prints requests/s, p50/p99 latency and each proxy's
+# CPU time per request (utime+stime from /proc, all its processes), measured in this run.
+#
+# usage: bench/proxy_bench.sh [DURATION_S=10] [CONNECTIONS=50]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${1:-10}
+CONNS=${2:-50}
+scripts/install-deps.sh bench >/dev/null
+scripts/build.sh >/dev/null
+
+WORK=$(mktemp -d /tmp/portico-bench-XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.3; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+# Five distinct free ports: all bound at once, so the kernel cannot hand one out twice.
+read -r UP P_PORTICO P_NGINX P_HAPROXY ADMIN < <(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(5)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))')
+CLK=$(getconf CLK_TCK)
+
+# --- upstream: nginx, 1 worker, fixed answer
+mkdir -p "$WORK/up" "$WORK/ngx"
+cat > "$WORK/up/nginx.conf" <<CONF
+worker_processes 1; daemon off; pid $WORK/up/nginx.pid; error_log $WORK/up/error.log;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 1000000;
+  server { listen 127.0.0.1:$UP; location / { return 200 "ok"; } } }
+CONF
+nginx -c "$WORK/up/nginx.conf" -p "$WORK/up" & PIDS+=($!)
+
+# --- portico
+mkdir -p "$WORK/portico"
+cat > "$WORK/portico/bench.yaml" <<CONF
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: bench}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: $P_PORTICO, name: http, protocol: HTTP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: up}
+spec:
+  hosts: [up.default.svc.cluster.local]
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  resolution: STATIC
+  endpoints: [{address: 127.0.0.1, ports: {http: $UP}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: bench}
+spec:
+  hosts: ["*"]
+  gateways: [bench]
+  http:
+  - match: [{uri: {prefix: /products}}]
+    rewrite: {uri: /}
+    route: [{destination: {host: up, port: {number: 80}}}]
+    headers: {request: {set: {x-bench: "1"}}}
+CONF
+build/release/portico -c "$WORK/portico/bench.yaml" --concurrency 1 --access-log off \
+  --admin-address 127.0.0.1:$ADMIN --bind-address 127.0.0.1 --log-level warn & PIDS+=($!)
+PORTICO_PID=$!
+
+# --- nginx as proxy
+cat > "$WORK/ngx/nginx.conf" <<CONF
+worker_processes 1; daemon off; pid $WORK/ngx/nginx.pid; error_log $WORK/ngx/error.log;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 1000000;
+  upstream up { server 127.0.0.1:$UP; keepalive 64; }
+  server { listen 127.0.0.1:$P_NGINX;
+    location /products { proxy_pass http://up/; proxy_http_version 1.1;
+      proxy_set_header Connection ""; proxy_set_header x-bench 1; } } }
+CONF
+nginx -c "$WORK/ngx/nginx.conf" -p "$WORK/ngx" & PIDS+=($!)
+NGINX_MASTER=$!
+
+# --- haproxy
+cat > "$WORK/haproxy.cfg" <<CONF
+global
+  nbthread 1
+  maxconn 4096
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+  http-reuse always
+frontend fe
+  bind 127.0.0.1:$P_HAPROXY
+  default_backend be
+backend be
+  http-request set-path "%[path,regsub(^/products,/)]"
+  http-request set-header x-bench 1
+  server up 127.0.0.1:$UP
+CONF
+haproxy -f "$WORK/haproxy.cfg" -db & PIDS+=($!)
+HAPROXY_PID=$!
+
+sleep 1
+for p in $P_PORTICO $P_NGINX $P_HAPROXY; do
+  curl -sf -o /dev/null "http://127.0.0.1:$p/products" || { echo "proxy on $p is not answering"; exit 1; }
+done
+
+cpu_ticks() {  # sum of utime+stime over the given pids and their children threads
+  local total=0
+  for pid in "$@"; do
+    for task in /proc/$pid/task/*/stat; do
+      read -r -a f < "$task" || continue
+      total=$((total + f[13] + f[14]))
+    done
+  done
+  echo $total
+}
+nginx_pids() { echo "$NGINX_MASTER $(pgrep -P "$NGINX_MASTER" | tr '\n' ' ')"; }
+
+printf "%-8s %12s %10s %10s %14s\n" proxy "req/s" "p50" "p99" "CPU us/req"
+for name in portico nginx haproxy; do
+  case $name in
+    portico) port=$P_PORTICO; pids="$PORTICO_PID" ;;
+    nginx) port=$P_NGINX; pids="$(nginx_pids)" ;;
+    haproxy) port=$P_HAPROXY; pids="$HAPROXY_PID" ;;
+  esac
+  wrk -t1 -c"$CONNS" -d2s "http://127.0.0.1:$port/products" >/dev/null  # warm-up
+  before=$(cpu_ticks $pids)
+  out=$(wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:$port/products")
+  after=$(cpu_ticks $pids)
+  reqs=$(echo "$out" | awk '/requests in/ {print $1}')
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p50=$(echo "$out" | awk '$1=="50%" {print $2}')
+  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+  errors=$(echo "$out" | awk '/Non-2xx|Socket errors/' | tr '\n' ' ')
+  cpu_us=$(python3 -c "print(f'{($after-$before)*1e6/$CLK/max($reqs,1):.1f}')")
+  printf "%-8s %12s %10s %10s %14s %s\n" "$name" "$rps" "$p50" "$p99" "$cpu_us" "$errors"
+done

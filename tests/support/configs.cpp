@@ -1,0 +1,50 @@
+#include "support/configs.h"
+
+namespace portico::testing {
+
+std::string seedGateway(uint16_t port, const std::string& name) {
+  return "apiVersion: networking.istio.io/v1alpha3\n"
+         "kind: Gateway\n"
+         "metadata:\n"
+         "  name: " + name + "\n"
+         "spec:\n"
+         "  selector:\n"
+         "    istio: ingressgateway\n"
+         "  servers:\n"
+         "  - port:\n"
+         "      number: " + std::to_string(port) + "\n"
+         "      name: http\n"
+         "      protocol: HTTP\n"
+         "    hosts:\n"
+         "    - \"*\"\n"
+         "---\n";
+}
+
+std::string staticServiceEntry(const std::string& name, const std::string& host,
+                               uint16_t servicePort, uint16_t upstreamPort) {
+  return "apiVersion: networking.istio.io/v1alpha3\n"
+         "kind: ServiceEntry\n"
+         "metadata:\n"
+         "  name: " + name + "\n"
+         "spec:\n"
+         "  hosts:\n"
+         "  - " + host + "\n"
+         "  ports:\n"
+         "  - number: " + std::to_string(servicePort) + "\n"
+         "    name: http\n"
+         "    protocol: HTTP\n"
+         "  resolution: STATIC\n"
+         "  endpoints:\n"
+         "  - address: 127.0.0.1\n"
+         "    ports:\n"
+         "      http: " + std::to_string(upstreamPort) + "\n"
+         "---\n";
+}
+
+std::string repeatedUrls(const std::string& url, int count) {
+  std::string out;
+  for (int i = 0; i < count; ++i) out += "url = \"" + url + "\"\noutput = \"/dev/null\"\n";
+  return out;
+}
+
+}  // namespace portico::testing

@@ -1,0 +1,20 @@
+// YAML building blocks for integration tests, in the seed's shape.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace portico::testing {
+
+// The seed's Gateway (`product-gateway`, selector istio=ingressgateway, hosts "*") on `port`.
+std::string seedGateway(uint16_t port, const std::string& name = "product-gateway");
+
+// A STATIC ServiceEntry that puts `host`:`servicePort` on 127.0.0.1:`upstreamPort`.
+std::string staticServiceEntry(const std::string& name, const std::string& host,
+                               uint16_t servicePort, uint16_t upstreamPort);
+
+// A curl config file body that requests `url` `count` times on one keep-alive connection,
+// discarding bodies (use with -w to print per-transfer values).
+std::string repeatedUrls(const std::string& url, int count);
+
+}  // namespace portico::testing
