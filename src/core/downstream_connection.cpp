@@ -1,3 +1,7 @@
+// GCC 12 pairs asio's awaitable frame operator delete with the wrong operator new when it
+// inlines a coroutine (a false positive).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
 #include "portico/core/downstream_connection.h"
 
 #include <spdlog/spdlog.h>

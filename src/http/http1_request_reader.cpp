@@ -1,3 +1,7 @@
+// GCC 12 at -O2 reports boost::optional inside Beast's basic_parser as maybe-uninitialized
+// (a known false positive); it is not in our code.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 #include "portico/http/http1_request_reader.h"
 
 #include <boost/asio/as_tuple.hpp>

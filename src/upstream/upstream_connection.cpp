@@ -12,8 +12,7 @@ namespace portico::upstream {
 namespace asio = boost::asio;
 
 asio::awaitable<std::pair<boost::system::error_code, std::unique_ptr<UpstreamConnection>>>
-UpstreamConnection::connect(const asio::any_io_executor& executor,
-                            const asio::ip::tcp::endpoint& endpoint,
+UpstreamConnection::connect(asio::any_io_executor executor, asio::ip::tcp::endpoint endpoint,
                             std::chrono::milliseconds timeout) {
   auto conn = std::make_unique<UpstreamConnection>(executor);
   http::IoDeadline deadline(executor);

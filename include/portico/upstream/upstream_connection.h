@@ -21,11 +21,12 @@ class UpstreamConnection {
   explicit UpstreamConnection(const boost::asio::any_io_executor& executor)
       : socket_(executor), reader_(socket_) {}
 
-  // Connects within `timeout`; on failure returns the error and no connection.
+  // Connects within `timeout`; on failure returns the error and no connection. Arguments
+  // are taken by value: a coroutine must not hold references to its caller's temporaries.
   static boost::asio::awaitable<
       std::pair<boost::system::error_code, std::unique_ptr<UpstreamConnection>>>
-  connect(const boost::asio::any_io_executor& executor,
-          const boost::asio::ip::tcp::endpoint& endpoint, std::chrono::milliseconds timeout);
+  connect(boost::asio::any_io_executor executor, boost::asio::ip::tcp::endpoint endpoint,
+          std::chrono::milliseconds timeout);
 
   boost::asio::ip::tcp::socket& socket() { return socket_; }
   http::Http1ResponseReader& reader() { return reader_; }
