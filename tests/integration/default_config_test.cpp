@@ -35,7 +35,7 @@ TEST(DefaultConfig, ServesHealthzRedirectAndProxiesProducts) {
 
   auto docs = curl(base + "/docs");
   EXPECT_EQ(docs.status, 301);
-  EXPECT_EQ(docs.headers["location"], "https://github.com/portico-gateway/portico");
+  EXPECT_EQ(docs.headers["location"], "https://istio.io/latest/docs/reference/config/networking/virtual-service/");
 
   auto product42 = curl(base + "/products/42");
   EXPECT_EQ(product42.status, 200) << product42.raw;
