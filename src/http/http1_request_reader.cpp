@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include "portico/http/buffered_body_feed.h"
 #include "portico/http/path_normalizer.h"
 
 namespace portico::http {
@@ -247,24 +248,17 @@ asio::awaitable<Http1RequestReader::BodyResult> Http1RequestReader::readBody(cha
   }
   for (;;) {
     if (buffer_.size() > 0) {
-      auto& body = parser_->get().body();
-      body.data = out;
-      body.size = capacity;
-      boost::system::error_code ec;
-      std::size_t used = parser_->put(buffer_.data(), ec);
-      buffer_.consume(used);
-      result.bytes = capacity - body.size;
-      body.data = nullptr;
-      if (ec == bhttp::error::need_buffer || ec == bhttp::error::need_more) ec = {};
-      if (ec) {
+      const BodyFeedStep step = feedBufferedBody(*parser_, buffer_, out, capacity);
+      if (step.error) {
         result.failed = true;
         result.malformed = true;
-        result.detail = ec.message();
+        result.detail = step.error.message();
         co_return result;
       }
-      result.done = parser_->is_done();
+      result.bytes = step.bytes;
+      result.done = step.done;
       if (result.bytes > 0 || result.done) co_return result;
-      if (used > 0) continue;  // chunk framing consumed, maybe more decodable bytes
+      if (step.consumed > 0) continue;  // chunk framing consumed, maybe more decodable bytes
     }
     auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(kReadChunk),
                                                     asio::as_tuple(asio::use_awaitable));
