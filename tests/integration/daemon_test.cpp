@@ -62,11 +62,7 @@ TEST(Daemon, SigtermDrainsInFlightRequestsThenExitsZero) {
   TempDir dir;
   Upstream app("app");
   uint16_t port = freePort();
-  Gateway gw(dir, seedGateway(port) +
-                      staticServiceEntry("app", "app.default.svc.cluster.local", 80, app.port()) +
-                      "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs}\n"
-                      "spec:\n  hosts: [\"*\"]\n  gateways: [product-gateway]\n"
-                      "  http:\n  - route: [{destination: {host: app, port: {number: 80}}}]\n",
+  Gateway gw(dir, singleRouteConfig(port, app.port()),
              {.extraArgs = {"--drain-time-s", "5"}});
   ASSERT_TRUE(gw.ready()) << gw.log();
   HttpResult slow;

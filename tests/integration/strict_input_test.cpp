@@ -16,11 +16,7 @@ class StrictInput : public ::testing::Test {
 
   void SetUp() override {
     gw = std::make_unique<Gateway>(
-        dir, seedGateway(port) +
-                 staticServiceEntry("app", "app.default.svc.cluster.local", 80, app.port()) +
-                 "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs}\n"
-                 "spec:\n  hosts: [\"*\"]\n  gateways: [product-gateway]\n"
-                 "  http:\n  - route: [{destination: {host: app, port: {number: 80}}}]\n");
+        dir, singleRouteConfig(port, app.port()));
     ASSERT_TRUE(gw->ready()) << gw->log();
   }
   // The status code of the gateway's answer to `raw`.

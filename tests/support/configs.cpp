@@ -41,6 +41,14 @@ std::string staticServiceEntry(const std::string& name, const std::string& host,
          "---\n";
 }
 
+std::string singleRouteConfig(uint16_t port, uint16_t upstreamPort) {
+  return seedGateway(port) +
+         staticServiceEntry("app", "app.default.svc.cluster.local", 80, upstreamPort) +
+         "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs}\n"
+         "spec:\n  hosts: [\"*\"]\n  gateways: [product-gateway]\n"
+         "  http:\n  - route: [{destination: {host: app, port: {number: 80}}}]\n";
+}
+
 std::string repeatedUrls(const std::string& url, int count) {
   std::string out;
   for (int i = 0; i < count; ++i) out += "url = \"" + url + "\"\noutput = \"/dev/null\"\n";

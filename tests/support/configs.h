@@ -13,6 +13,10 @@ std::string seedGateway(uint16_t port, const std::string& name = "product-gatewa
 std::string staticServiceEntry(const std::string& name, const std::string& host,
                                uint16_t servicePort, uint16_t upstreamPort);
 
+// The seed Gateway on `port`, plus one VirtualService sending every request to the service
+// `app` (port 80), which lives on 127.0.0.1:`upstreamPort`.
+std::string singleRouteConfig(uint16_t port, uint16_t upstreamPort);
+
 // A curl config file body that requests `url` `count` times on one keep-alive connection,
 // discarding bodies (use with -w to print per-transfer values).
 std::string repeatedUrls(const std::string& url, int count);
