@@ -17,21 +17,7 @@ long peakRssKib(pid_t pid) {
   return kib;
 }
 
-class Streaming : public ::testing::Test {
- protected:
-  TempDir dir;
-  Upstream app{"app"};
-  uint16_t port = freePort();
-  std::unique_ptr<Gateway> gw;
-  void SetUp() override {
-    gw = std::make_unique<Gateway>(
-        dir, singleRouteConfig(port, app.port()));
-    ASSERT_TRUE(gw->ready()) << gw->log();
-  }
-  std::string url(const std::string& path) {
-    return "http://127.0.0.1:" + std::to_string(port) + path;
-  }
-};
+using Streaming = SingleRouteGatewayTest;
 
 TEST_F(Streaming, HundredMegabytesUpAndDownWithFlatMemory) {
   // Warm up, then take the baseline.

@@ -7,18 +7,8 @@
 namespace portico::testing {
 namespace {
 
-class StrictInput : public ::testing::Test {
+class StrictInput : public SingleRouteGatewayTest {
  protected:
-  TempDir dir;
-  Upstream app{"app"};
-  uint16_t port = freePort();
-  std::unique_ptr<Gateway> gw;
-
-  void SetUp() override {
-    gw = std::make_unique<Gateway>(
-        dir, singleRouteConfig(port, app.port()));
-    ASSERT_TRUE(gw->ready()) << gw->log();
-  }
   // The status code of the gateway's answer to `raw`.
   int statusOf(const std::string& raw) {
     std::string out = rawExchange(port, raw);

@@ -1,5 +1,7 @@
 #include "support/gateway.h"
 
+#include "support/configs.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -69,6 +71,15 @@ Gateway::Gateway(const TempDir& dir, const std::string& configYaml, GatewayOptio
 
 Gateway::~Gateway() {
   if (process_) process_->stop(std::chrono::seconds(10));
+}
+
+void SingleRouteGatewayTest::SetUp() {
+  gw = std::make_unique<Gateway>(dir, singleRouteConfig(port, app.port()));
+  ASSERT_TRUE(gw->ready()) << gw->log();
+}
+
+std::string SingleRouteGatewayTest::url(const std::string& path) const {
+  return "http://127.0.0.1:" + std::to_string(port) + path;
 }
 
 std::string fill(std::string text, const std::map<std::string, std::string>& values) {

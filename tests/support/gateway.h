@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "support/process.h"
 
 namespace portico::testing {
@@ -56,6 +58,19 @@ class Gateway {
   std::filesystem::path logPath_;
   std::unique_ptr<ChildProcess> process_;
   bool ready_ = false;
+};
+
+// A fixture: the real gateway on a free port, sending every request to one loopback
+// upstream `app` (configs.h singleRouteConfig).
+class SingleRouteGatewayTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  std::string url(const std::string& path) const;
+
+  TempDir dir;
+  Upstream app{"app"};
+  uint16_t port = freePort();
+  std::unique_ptr<Gateway> gw;
 };
 
 // Replaces every {{KEY}} in `text`.
