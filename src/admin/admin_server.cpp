@@ -42,28 +42,61 @@ asio::awaitable<void> AdminServer::acceptLoop() {
   }
 }
 
+void AdminServer::addHandler(std::string path, std::string help, Handler handler,
+                             bool mutating) {
+  handlers_[std::move(path)] = Entry{std::move(help), std::move(handler), mutating};
+}
+
+AdminResponse AdminServer::dispatch(const AdminRequest& request) const {
+  AdminResponse response;
+  if (request.path == "/ready") {
+    State s = state_.load();
+    response.status = s == State::kLive ? 200 : 503;
+    response.body =
+        s == State::kLive ? "LIVE\n" : (s == State::kDraining ? "DRAINING\n" : "PRE_INITIALIZING\n");
+    return response;
+  }
+  auto it = handlers_.find(request.path);
+  if (it == handlers_.end()) {
+    response.status = 404;
+    response.body = "invalid path. admin commands are:\n  /ready\n";
+    for (const auto& [path, entry] : handlers_) {
+      response.body.append("  ").append(path).append(": ").append(entry.help).append("\n");
+    }
+    return response;
+  }
+  if (it->second.mutating && request.method != "POST") {
+    response.status = 405;
+    response.body = "This command requires POST.\n";
+    return response;
+  }
+  return it->second.handler(request);
+}
+
 asio::awaitable<void> AdminServer::serve(asio::ip::tcp::socket socket) {
   boost::beast::flat_buffer buffer;
   for (;;) {
-    bhttp::request<bhttp::string_body> request;
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.body_limit(1024 * 1024);
     auto [ec, n] =
-        co_await bhttp::async_read(socket, buffer, request, asio::as_tuple(asio::use_awaitable));
+        co_await bhttp::async_read(socket, buffer, parser, asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
+    const auto& request = parser.get();
+    std::string_view target(request.target().data(), request.target().size());
+    AdminRequest adminRequest;
+    adminRequest.method = std::string_view(request.method_string().data(),
+                                           request.method_string().size());
+    auto q = target.find('?');
+    adminRequest.path = target.substr(0, q);
+    if (q != std::string_view::npos) adminRequest.query = target.substr(q + 1);
+    adminRequest.body = request.body();
+    AdminResponse result = dispatch(adminRequest);
+
     bhttp::response<bhttp::string_body> response;
     response.version(request.version());
-    response.set(bhttp::field::content_type, "text/plain");
-    std::string_view target(request.target().data(), request.target().size());
-    target = target.substr(0, target.find('?'));
-    if (target == "/ready") {
-      State s = state_.load();
-      response.result(s == State::kLive ? bhttp::status::ok : bhttp::status::service_unavailable);
-      response.body() = s == State::kLive
-                            ? "LIVE\n"
-                            : (s == State::kDraining ? "DRAINING\n" : "PRE_INITIALIZING\n");
-    } else {
-      response.result(bhttp::status::not_found);
-      response.body() = "invalid path. admin commands are: /ready\n";
-    }
+    response.result(result.status);
+    response.set(bhttp::field::content_type, result.contentType);
+    response.body() = std::move(result.body);
     response.keep_alive(request.keep_alive());
     response.prepare_payload();
     auto [wec, wn] =
