@@ -9,7 +9,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 BUILD_PKGS=(
   build-essential cmake pkg-config git ca-certificates
-  libboost1.81-all-dev libboost-url1.81-dev
+  libboost1.81-all-dev libboost-url1.81-dev libboost-json1.81-dev
   libnghttp2-dev libssl-dev libyaml-cpp-dev libspdlog-dev libre2-dev libhiredis-dev
 )
 TEST_PKGS=(

@@ -87,6 +87,8 @@ int main(int argc, char** argv) {
   std::string logLevel = "info";
   long drainSeconds = 5;
   long headerTimeoutMs = 10000;
+  long reloadDebounceMs = 100;
+  bool noWatch = false;
 
   po::options_description desc("portico options");
   desc.add_options()("help,h", "show this help")("version", "print the version")(
@@ -105,6 +107,10 @@ int main(int argc, char** argv) {
       "drain-time-s", po::value(&drainSeconds)->default_value(drainSeconds),
       "seconds requests in flight get to finish after SIGTERM/SIGINT")(
       "strict", po::bool_switch(&options.strict), "treat config warnings as errors")(
+      "reload-debounce-ms", po::value(&reloadDebounceMs)->default_value(reloadDebounceMs),
+      "quiet time after a config file change before the reload starts")(
+      "no-watch", po::bool_switch(&noWatch),
+      "do not watch the -c paths (reload only on SIGHUP or POST /reload)")(
       "max-request-line-bytes",
       po::value(&options.codecLimits.maxRequestLineBytes)
           ->default_value(options.codecLimits.maxRequestLineBytes),
@@ -151,6 +157,12 @@ int main(int argc, char** argv) {
     std::cerr << "portico: --drain-time-s must be >= 0 and --request-headers-timeout-ms > 0\n";
     return 2;
   }
+  if (reloadDebounceMs < 0 || reloadDebounceMs > 60000) {
+    std::cerr << "portico: --reload-debounce-ms must be between 0 and 60000\n";
+    return 2;
+  }
+  options.reloadDebounce = std::chrono::milliseconds(reloadDebounceMs);
+  options.watchConfig = !noWatch;
   options.drainTime = std::chrono::seconds(drainSeconds);
   options.codecLimits.headerTimeout = std::chrono::milliseconds(headerTimeoutMs);
   auto level = spdlog::level::from_str(logLevel);

@@ -51,6 +51,7 @@ DownstreamConnection::DownstreamConnection(Worker& worker, asio::ip::tcp::socket
 DownstreamConnection::~DownstreamConnection() { worker_.detach(this); }
 
 void DownstreamConnection::drain() {
+  draining_ = true;
   if (idle_) abort();
 }
 
@@ -62,14 +63,14 @@ void DownstreamConnection::abort() {
 
 asio::awaitable<void> DownstreamConnection::run() {
   for (;;) {
-    if (worker_.draining()) break;
+    if (worker_.draining() || draining_) break;
     idle_ = true;
     http::RequestHead head;
     auto result = co_await reader_.readHead(head);
     idle_ = false;
     if (result.status == Status::kClosed || result.status == Status::kIoError) break;
     // The stream pins the snapshot current when its head arrived.
-    Stream stream(worker_.store().current(), worker_.rng(), listenerPort_);
+    Stream stream(worker_.snapshot(), worker_.rng(), listenerPort_);
     stream.request() = std::move(head);
     if (result.status != Status::kOk) {
       co_await answerCodecError(stream, result);
@@ -116,11 +117,11 @@ asio::awaitable<bool> DownstreamConnection::serve(Stream& stream) {
   const http::RequestHead& request = stream.request();
   if (state.localReply) {
     // An unread request body would be taken for the next request: close instead.
-    keep = request.keepAlive && !worker_.draining() && reader_.bodyComplete();
+    keep = request.keepAlive && !worker_.draining() && !draining_ && reader_.bodyComplete();
     keep = co_await writeLocalReply(stream, *state.localReply, !keep) && keep;
   } else if (state.forward) {
     UpstreamExchange exchange(worker_, socket_, reader_, stream);
-    keep = co_await exchange.run();
+    keep = co_await exchange.run() && !draining_;
   } else {
     // A filter stopped without replying or resuming: a bug, but the client gets an answer.
     http::LocalReply reply = http::makeLocalReply(500, "internal error");

@@ -5,138 +5,256 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
-#include <cstdio>
 #include <iostream>
+#include <set>
 
 #include "portico/admin/admin_server.h"
-#include "portico/config/config_set.h"
 #include "portico/core/access_log.h"
+#include "portico/core/listener.h"
 #include "portico/core/snapshot_store.h"
 #include "portico/core/worker.h"
-#include "portico/route/snapshot_compiler.h"
+#include "portico/reload/config_dump.h"
+#include "portico/reload/config_reloader.h"
+#include "portico/reload/config_watcher.h"
+#include "portico/reload/snapshot_builder.h"
+#include "portico/stats/stats_registry.h"
 
 namespace portico::core {
 namespace asio = boost::asio;
 
 namespace {
 
-void printDiagnostics(const config::Diagnostics& diagnostics) {
-  for (const auto& d : diagnostics.items()) std::cerr << d.format() << "\n";
+using ListenerKey = std::pair<std::string, uint16_t>;  // bind address, port
+
+std::set<ListenerKey> listenerKeys(const route::Snapshot& snapshot, const ServerOptions& options) {
+  std::set<ListenerKey> keys;
+  for (const auto& [port, listener] : snapshot.listeners) {
+    keys.emplace(listener.bind.empty() ? options.bindAddress : listener.bind, port);
+  }
+  return keys;
 }
 
-// Polls the workers until their connections are gone or the drain time is up.
-void waitForDrain(asio::io_context& context, std::vector<std::unique_ptr<Worker>>& workers,
-                  std::chrono::steady_clock::time_point until) {
-  auto timer = std::make_shared<asio::steady_timer>(context);
-  auto poll = std::make_shared<std::function<void()>>();
-  *poll = [&context, &workers, until, timer, weak = std::weak_ptr(poll)] {
-    std::size_t open = 0;
-    for (auto& w : workers) open += w->connectionCount();
-    if (open == 0 || std::chrono::steady_clock::now() >= until) {
-      if (open > 0) spdlog::warn("drain time over with {} connections open", open);
-      context.stop();
-      return;
+// Files outside the -c paths whose change must trigger a reload: certificates.
+std::vector<std::string> certificateFiles(const route::Snapshot& snapshot) {
+  std::vector<std::string> files;
+  for (const auto& [port, listener] : snapshot.listeners) {
+    for (const auto& server : listener.servers) {
+      if (!server.tls) continue;
+      for (const std::string* f : {&server.tls->serverCertificate, &server.tls->privateKey,
+                                   &server.tls->caCertificates}) {
+        if (!f->empty()) files.push_back(*f);
+      }
     }
-    timer->expires_after(std::chrono::milliseconds(50));
-    timer->async_wait([weak](boost::system::error_code ec) {
-      if (ec) return;
-      if (auto p = weak.lock()) (*p)();
-    });
-  };
-  (*poll)();
-  // Keep the poller alive until the context stops.
-  context.run();
+  }
+  return files;
 }
 
 }  // namespace
 
-int Server::run() {
-  config::LoadOptions loadOptions;
-  loadOptions.strict = options_.strict;
-  auto configSet =
-      std::make_shared<config::ConfigSet>(config::loadConfig(options_.configPaths, loadOptions));
-  printDiagnostics(configSet->diagnostics);
-  if (configSet->diagnostics.hasErrors()) {
+// Declaration order is destruction order reversed: the workers go before the store and
+// the access log they use, the reloader and the watcher first of all.
+struct Server::Runtime {
+  asio::io_context main{1};
+  std::unique_ptr<AccessLog> accessLog;
+  std::unique_ptr<SnapshotStore> store;
+  stats::StatsRegistry stats;
+  std::unique_ptr<admin::AdminServer> admin;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::set<ListenerKey> listening;
+  std::unique_ptr<reload::ConfigReloader> reloader;
+  std::unique_ptr<reload::ConfigWatcher> watcher;
+  asio::signal_set stopSignals{main, SIGINT, SIGTERM};
+  asio::signal_set reloadSignals{main, SIGHUP};
+  bool stopping = false;
+};
+
+Server::Server(ServerOptions options) : options_(std::move(options)) {}
+
+Server::~Server() = default;
+
+bool Server::apply(const route::SnapshotPtr& next, std::string& error) {
+  if (rt_->stopping) {
+    error = "draining: configuration changes are not applied";
+    return false;
+  }
+  std::set<ListenerKey> nextKeys = listenerKeys(*next, options_);
+  std::vector<uint16_t> removedPorts;
+  for (const auto& key : rt_->listening) {
+    if (!nextKeys.count(key)) removedPorts.push_back(key.second);
+  }
+  // Bind every new port on every worker first: all or nothing.
+  std::vector<std::vector<std::unique_ptr<Listener>>> opened(rt_->workers.size());
+  for (const auto& [port, listener] : next->listeners) {
+    ListenerKey key(listener.bind.empty() ? options_.bindAddress : listener.bind, port);
+    if (rt_->listening.count(key)) continue;
+    for (std::size_t i = 0; i < rt_->workers.size(); ++i) {
+      auto l = rt_->workers[i]->openListener(listener, error);
+      if (!l) return false;
+      opened[i].push_back(std::move(l));
+    }
+  }
+  rt_->store->publish(next);
+  for (std::size_t i = 0; i < rt_->workers.size(); ++i) {
+    rt_->workers[i]->apply(next, std::move(opened[i]), removedPorts);
+  }
+  for (const auto& key : nextKeys) {
+    if (!rt_->listening.count(key)) {
+      spdlog::info("listening on {}:{} ({} workers)", key.first, key.second, rt_->workers.size());
+    }
+  }
+  for (uint16_t port : removedPorts) spdlog::info("port {} removed: draining its connections", port);
+  rt_->listening = std::move(nextKeys);
+  return true;
+}
+
+void Server::watchConfig() {
+  std::string error;
+  if (!rt_->watcher->watch(options_.configPaths, certificateFiles(*rt_->reloader->current()),
+                           error)) {
+    spdlog::warn("config files are not watched ({}); reload with SIGHUP or POST /reload", error);
+  }
+}
+
+void Server::registerAdminPages() {
+  admin::AdminServer& admin = *rt_->admin;
+  admin.addHandler("/config_dump", "the serving configuration and the last reload error (JSON)",
+                   [this](const admin::AdminRequest&) {
+                     admin::AdminResponse r;
+                     r.contentType = "application/json";
+                     r.body = reload::configDumpJson(*rt_->reloader->current(),
+                                                     rt_->reloader->status());
+                     return r;
+                   });
+  admin.addHandler(
+      "/reload", "reload the configuration now, as SIGHUP does (POST)",
+      [this](const admin::AdminRequest&) {
+        rt_->reloader->request("admin /reload");
+        admin::AdminResponse r;
+        r.status = 202;
+        r.body = "reload started; see /config_dump and config_reload_* in /stats\n";
+        return r;
+      },
+      /*mutating=*/true);
+  rt_->stats.add([this](stats::StatsWriter& w) { rt_->reloader->writeStats(w); });
+}
+
+void Server::beginDrain(std::string_view why) {
+  if (rt_->stopping) return;
+  rt_->stopping = true;
+  spdlog::info("{}: draining for up to {}s", why, options_.drainTime.count());
+  rt_->admin->setState(admin::AdminServer::State::kDraining);
+  rt_->watcher->close();
+  for (auto& w : rt_->workers) w->drain();
+  rt_->main.stop();
+}
+
+bool Server::start() {
+  reload::BuildResult first = reload::buildSnapshot(options_);
+  for (const auto& d : first.diagnostics.items()) std::cerr << d.format() << "\n";
+  if (!first.ok()) {
     std::cerr << "portico: configuration has errors; not starting\n";
-    return 1;
+    return false;
   }
-  route::CompileOptions compileOptions;
-  compileOptions.gatewayLabels = options_.gatewayLabels;
-  config::Diagnostics compileDiagnostics;
-  route::SnapshotPtr snapshot =
-      route::compileSnapshot(configSet, compileOptions, compileDiagnostics);
-  printDiagnostics(compileDiagnostics);
-  if (!snapshot || compileDiagnostics.hasErrors() ||
-      (options_.strict && compileDiagnostics.warningCount() > 0)) {
-    std::cerr << "portico: configuration could not be compiled; not starting\n";
-    return 1;
-  }
+  route::SnapshotPtr snapshot = first.snapshot;
   if (snapshot->listeners.empty()) {
     spdlog::warn("no Gateway selects labels of this proxy: no listener opened");
   }
 
-  AccessLog accessLog(options_.accessLog);
-  if (!accessLog.ok()) {
+  rt_->accessLog = std::make_unique<AccessLog>(options_.accessLog);
+  if (!rt_->accessLog->ok()) {
     std::cerr << "portico: cannot open access log " << options_.accessLog << "\n";
-    return 1;
+    return false;
   }
-  SnapshotStore store(snapshot);
+  rt_->store = std::make_unique<SnapshotStore>(snapshot);
 
-  asio::io_context mainContext(1);
-  admin::AdminServer adminServer(mainContext);
+  rt_->admin = std::make_unique<admin::AdminServer>(rt_->main);
   {
     boost::system::error_code ec;
     auto address = asio::ip::make_address(options_.adminAddress, ec);
-    if (!ec) ec = adminServer.listen(asio::ip::tcp::endpoint(address, options_.adminPort));
+    if (!ec) ec = rt_->admin->listen(asio::ip::tcp::endpoint(address, options_.adminPort));
     if (ec) {
       std::cerr << "portico: cannot listen on admin address " << options_.adminAddress << ":"
                 << options_.adminPort << ": " << ec.message() << "\n";
-      return 1;
+      return false;
     }
   }
 
-  std::vector<std::unique_ptr<Worker>> workers;
   for (unsigned i = 0; i < options_.concurrency; ++i) {
-    auto worker = std::make_unique<Worker>(i, store, options_, accessLog);
+    auto worker = std::make_unique<Worker>(i, *rt_->store, options_, *rt_->accessLog);
     std::string error;
     if (!worker->listen(*snapshot, error)) {
       std::cerr << "portico: " << error << "\n";
-      return 1;
+      return false;
     }
-    workers.push_back(std::move(worker));
+    rt_->workers.push_back(std::move(worker));
   }
+  rt_->listening = listenerKeys(*snapshot, options_);
 
-  asio::signal_set signals(mainContext, SIGINT, SIGTERM);
+  rt_->reloader = std::make_unique<reload::ConfigReloader>(
+      rt_->main, [this] { return reload::buildSnapshot(options_); },
+      [this](const route::SnapshotPtr& next, std::string& error) { return apply(next, error); });
+  rt_->reloader->setInitial(snapshot);
+  rt_->watcher = std::make_unique<reload::ConfigWatcher>(
+      rt_->main, options_.reloadDebounce, [this] { rt_->reloader->request("file change"); });
+  rt_->reloader->onFinished([this] { watchConfig(); });
+  if (options_.watchConfig) watchConfig();
+  registerAdminPages();
+  return true;
+}
+
+int Server::run() {
+  rt_ = std::make_unique<Runtime>();
   std::signal(SIGPIPE, SIG_IGN);
-  bool stopping = false;
-  signals.async_wait([&](boost::system::error_code ec, int sig) {
-    if (ec) return;
-    stopping = true;
-    spdlog::info("signal {}: draining for up to {}s", sig, options_.drainTime.count());
-    adminServer.setState(admin::AdminServer::State::kDraining);
-    for (auto& w : workers) w->drain();
-    mainContext.stop();
-  });
+  if (!start()) return 1;
 
-  for (auto& w : workers) w->start();
-  adminServer.start();
-  adminServer.setState(admin::AdminServer::State::kLive);
-  for (const auto& [port, listener] : snapshot->listeners) {
-    spdlog::info("listening on {}:{} ({} workers)",
-                 listener.bind.empty() ? options_.bindAddress : listener.bind, port,
-                 options_.concurrency);
+  rt_->stopSignals.async_wait([this](boost::system::error_code ec, int sig) {
+    if (!ec) beginDrain("signal " + std::to_string(sig));
+  });
+  std::function<void()> waitHup = [this, &waitHup] {
+    rt_->reloadSignals.async_wait([this, &waitHup](boost::system::error_code ec, int) {
+      if (ec) return;
+      rt_->reloader->request("SIGHUP");
+      waitHup();
+    });
+  };
+  waitHup();
+
+  for (auto& w : rt_->workers) w->start();
+  rt_->admin->start();
+  rt_->admin->setState(admin::AdminServer::State::kLive);
+  for (const auto& [bind, port] : rt_->listening) {
+    spdlog::info("listening on {}:{} ({} workers)", bind, port, options_.concurrency);
   }
   spdlog::info("admin on {}:{}", options_.adminAddress, options_.adminPort);
 
-  mainContext.run();
-  if (stopping) {
-    mainContext.restart();
-    waitForDrain(mainContext, workers, std::chrono::steady_clock::now() + options_.drainTime);
+  rt_->main.run();
+  if (rt_->stopping) {
+    // Requests in flight get the drain time; the admin endpoint keeps answering meanwhile.
+    rt_->main.restart();
+    auto until = std::chrono::steady_clock::now() + options_.drainTime;
+    asio::steady_timer timer(rt_->main);
+    std::function<void()> poll = [&] {
+      std::size_t open = 0;
+      for (auto& w : rt_->workers) open += w->connectionCount();
+      if (open == 0 || std::chrono::steady_clock::now() >= until) {
+        if (open > 0) spdlog::warn("drain time over with {} connections open", open);
+        rt_->main.stop();
+        return;
+      }
+      timer.expires_after(std::chrono::milliseconds(50));
+      timer.async_wait([&](boost::system::error_code ec) {
+        if (!ec) poll();
+      });
+    };
+    poll();
+    rt_->main.run();
   }
-  adminServer.close();
-  for (auto& w : workers) w->stop();
-  for (auto& w : workers) w->join();
-  workers.clear();
+  rt_->admin->close();
+  rt_->watcher->close();
+  for (auto& w : rt_->workers) w->stop();
+  for (auto& w : rt_->workers) w->join();
+  rt_->reloader.reset();
+  rt_->workers.clear();
   spdlog::info("stopped");
   return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -23,7 +24,8 @@ Worker::Worker(unsigned id, SnapshotStore& store, const ServerOptions& options,
       accessLog_(accessLog),
       context_(std::make_unique<asio::io_context>(1)),
       clusters_(context_->get_executor()),
-      rng_(std::random_device{}() ^ (id * 0x9e3779b9u)) {}
+      rng_(std::random_device{}() ^ (id * 0x9e3779b9u)),
+      snapshot_(store.current()) {}
 
 Worker::~Worker() {
   stop();
@@ -37,22 +39,63 @@ Worker::~Worker() {
 
 bool Worker::listen(const route::Snapshot& snapshot, std::string& error) {
   for (const auto& [port, listener] : snapshot.listeners) {
-    const std::string& bind = listener.bind.empty() ? options_.bindAddress : listener.bind;
-    boost::system::error_code ec;
-    auto address = asio::ip::make_address(bind, ec);
-    if (ec) {
-      error = "invalid bind address " + bind;
-      return false;
-    }
-    auto l = std::make_unique<Listener>(*this, asio::ip::tcp::endpoint(address, port));
-    ec = l->open();
-    if (ec) {
-      error = "cannot listen on " + bind + ":" + std::to_string(port) + ": " + ec.message();
-      return false;
-    }
+    auto l = openListener(listener, error);
+    if (!l) return false;
     listeners_.push_back(std::move(l));
   }
   return true;
+}
+
+std::unique_ptr<Listener> Worker::openListener(const route::Listener& listener,
+                                               std::string& error) {
+  const std::string& bind = listener.bind.empty() ? options_.bindAddress : listener.bind;
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(bind, ec);
+  if (ec) {
+    error = "invalid bind address " + bind;
+    return nullptr;
+  }
+  auto l = std::make_unique<Listener>(*this, asio::ip::tcp::endpoint(address, listener.port));
+  ec = l->open();
+  if (ec) {
+    error = "cannot listen on " + bind + ":" + std::to_string(listener.port) + ": " + ec.message();
+    return nullptr;
+  }
+  return l;
+}
+
+void Worker::apply(route::SnapshotPtr next, std::vector<std::unique_ptr<Listener>> opened,
+                   std::vector<uint16_t> removedPorts) {
+  // shared_ptr: asio handlers must be copyable, the listeners are not.
+  auto fresh = std::make_shared<std::vector<std::unique_ptr<Listener>>>(std::move(opened));
+  asio::post(*context_, [this, next = std::move(next), fresh,
+                         removed = std::move(removedPorts)]() mutable {
+    snapshot_ = std::move(next);
+    for (uint16_t port : removed) {
+      std::erase_if(listeners_, [&](const std::unique_ptr<Listener>& l) {
+        if (l->port() != port) return false;
+        l->close();
+        return true;
+      });
+    }
+    if (!removed.empty()) {
+      // Copy: drain() may end a connection, which detaches it.
+      std::vector<DownstreamConnection*> open(connections_.begin(), connections_.end());
+      for (DownstreamConnection* c : open) {
+        if (!connections_.count(c)) continue;
+        if (std::find(removed.begin(), removed.end(), c->listenerPort()) != removed.end()) {
+          c->drain();
+        }
+      }
+    }
+    if (!draining_) {
+      for (auto& l : *fresh) {
+        l->start();
+        listeners_.push_back(std::move(l));
+      }
+    }
+    clusters_.retain(*snapshot_);
+  });
 }
 
 std::vector<uint16_t> Worker::localPorts() const {

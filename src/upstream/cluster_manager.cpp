@@ -20,6 +20,18 @@ std::shared_ptr<Cluster> ClusterManager::get(const ClusterConfig& config) {
   return cluster;
 }
 
+void ClusterManager::retain(const route::Snapshot& snapshot) {
+  for (auto it = clusters_.begin(); it != clusters_.end();) {
+    if (!snapshot.cluster(it->first)) {
+      it->second->closeIdle();
+      it = clusters_.erase(it);
+    } else {
+      it->second->refreshDns();
+      ++it;
+    }
+  }
+}
+
 void ClusterManager::closeIdle() {
   for (auto& [name, cluster] : clusters_) cluster->closeIdle();
 }

@@ -27,6 +27,7 @@ class DownstreamConnection {
   boost::asio::awaitable<void> run();
   // Close now when waiting for a request; otherwise after the current response.
   void drain();
+  uint16_t listenerPort() const { return listenerPort_; }
   // Close the socket now (shutdown after the drain time).
   void abort();
 
@@ -45,6 +46,7 @@ class DownstreamConnection {
   uint16_t listenerPort_;
   std::string remoteAddress_;
   bool idle_ = true;
+  bool draining_ = false;  // this connection only (its listener went away in a reload)
 };
 
 }  // namespace portico::core

@@ -1,20 +1,38 @@
-// The daemon: loads and compiles the config, binds every worker's listeners and the admin
-// listener, runs until SIGTERM/SIGINT, then drains (stop accepting, let requests in flight
-// finish within the drain time) and stops. main() only parses flags into ServerOptions.
+// The daemon: builds the first snapshot, binds every worker's listeners and the admin
+// listener, then runs the main thread's io_context, which owns everything that is not the
+// request path: signals (SIGTERM/SIGINT drain and stop, SIGHUP reloads), the config
+// watcher, reloads (built on a thread of their own, applied here) and the admin endpoint.
+// main() only parses flags into ServerOptions.
 #pragma once
 
+#include <memory>
+#include <string>
+
 #include "portico/core/server_options.h"
+#include "portico/route/snapshot.h"
 
 namespace portico::core {
 
 class Server {
  public:
-  explicit Server(ServerOptions options) : options_(std::move(options)) {}
+  explicit Server(ServerOptions options);
+  ~Server();
   // Returns the process exit code: 0 after a clean stop, 1 when nothing could start.
   int run();
 
  private:
+  struct Runtime;
+
+  bool start();
+  void registerAdminPages();
+  void watchConfig();
+  // Main thread: binds the ports `next` adds, then publishes it to every worker, which
+  // stops accepting on the ports it removed. Nothing changes when a port cannot be bound.
+  bool apply(const route::SnapshotPtr& next, std::string& error);
+  void beginDrain(std::string_view why);
+
   ServerOptions options_;
+  std::unique_ptr<Runtime> rt_;
 };
 
 }  // namespace portico::core

@@ -21,6 +21,8 @@ struct ServerOptions {
   std::string accessLog = "-";  // path, "-" (stdout) or "off"
   std::chrono::seconds drainTime{5};
   bool strict = false;
+  bool watchConfig = true;  // inotify on the -c paths; SIGHUP and POST /reload always work
+  std::chrono::milliseconds reloadDebounce{100};
   http::CodecLimits codecLimits;
 };
 

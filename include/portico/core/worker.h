@@ -33,6 +33,15 @@ class Worker {
 
   // Binds this worker's acceptors for every listener of `snapshot` (before start()).
   bool listen(const route::Snapshot& snapshot, std::string& error);
+  // Main thread: opens (binds) an acceptor for `listener` on this worker's io_context, so a
+  // reload learns about a port it cannot bind before anything is published.
+  std::unique_ptr<Listener> openListener(const route::Listener& listener, std::string& error);
+  // Thread-safe. The worker starts accepting on `opened`, stops accepting on `removedPorts`
+  // (their connections finish the request in flight, then close) and serves new streams
+  // from `next`. Clusters absent from `next` close their idle connections and go; the
+  // others keep their pools (DNS clusters re-resolve).
+  void apply(route::SnapshotPtr next, std::vector<std::unique_ptr<Listener>> opened,
+             std::vector<uint16_t> removedPorts);
   void start();
   // Thread-safe. Stop accepting; idle connections close now, busy ones after their response.
   void drain();
@@ -46,6 +55,8 @@ class Worker {
   // Worker-thread only.
   boost::asio::io_context& context() { return *context_; }
   SnapshotStore& store() { return store_; }
+  // The snapshot new streams on this worker start with: a plain pointer copy, no lock.
+  const route::SnapshotPtr& snapshot() const { return snapshot_; }
   const ServerOptions& options() const { return options_; }
   AccessLog& accessLog() { return accessLog_; }
   upstream::ClusterManager& clusters() { return clusters_; }
@@ -69,6 +80,7 @@ class Worker {
   std::unordered_set<DownstreamConnection*> connections_;
   std::atomic<std::size_t> connectionCount_{0};
   std::mt19937 rng_;
+  route::SnapshotPtr snapshot_;
   bool draining_ = false;
   std::thread thread_;
 };

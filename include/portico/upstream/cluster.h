@@ -32,6 +32,8 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
   const std::vector<std::shared_ptr<Host>>& hosts() const { return hosts_; }
   // Closes idle pooled connections (shutdown).
   void closeIdle();
+  // A reload re-resolves DNS names on the next request instead of waiting for kDnsRefresh.
+  void refreshDns() { resolvedAt_ = {}; }
   void sweepIdle() {
     for (auto& h : hosts_) h->pool.sweep();
   }

@@ -7,6 +7,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "portico/route/snapshot.h"
 #include "portico/upstream/cluster.h"
 
 namespace portico::upstream {
@@ -21,6 +22,10 @@ class ClusterManager {
     for (auto& [name, cluster] : clusters_) cluster->sweepIdle();
   }
   void clear() { clusters_.clear(); }
+  // After a reload: clusters `snapshot` no longer has close their idle connections and are
+  // forgotten (requests in flight hold them until they finish); the rest re-resolve DNS.
+  void retain(const route::Snapshot& snapshot);
+  std::size_t size() const { return clusters_.size(); }
 
  private:
   boost::asio::any_io_executor executor_;
