@@ -41,11 +41,13 @@ uint64_t Upstream::requests() const {
 
 Gateway::Gateway(const TempDir& dir, const std::string& configYaml, GatewayOptions options)
     : adminPort_(freePort()) {
-  configPath_ = dir.write("config/gateway.yaml", configYaml);
+  configPath_ = options.configPath.empty() ? dir.write("config/gateway.yaml", configYaml)
+                                            : options.configPath / "gateway.yaml";
   logPath_ = dir.path() / "portico.log";
   std::vector<std::string> argv{PORTICO_BINARY,
                                 "-c",
-                                configPath_.parent_path().string(),
+                                options.configPath.empty() ? configPath_.parent_path().string()
+                                                           : options.configPath.string(),
                                 "--admin-address",
                                 "127.0.0.1:" + std::to_string(adminPort_),
                                 "--concurrency",

@@ -39,6 +39,9 @@ struct GatewayOptions {
   std::vector<std::string> extraArgs;
   unsigned concurrency = 1;
   bool waitReady = true;
+  // When set, portico reads this path (file or directory) and the config YAML argument is
+  // not written: tests that lay out their own files (a mounted ConfigMap) use it.
+  std::filesystem::path configPath{};
 };
 
 // The real portico binary on a config written into `dir`.
