@@ -119,6 +119,8 @@ std::string configDumpJson(const route::Snapshot& snapshot, const ReloadStatus& 
   json::object reload;
   reload["attempts"] = status.attempts;
   reload["failures"] = status.failures;
+  reload["last_load_ms"] = status.lastLoadTime.count() / 1000.0;
+  reload["last_compile_ms"] = status.lastCompileTime.count() / 1000.0;
   if (!status.lastError.empty()) {
     reload["last_error"] = status.lastError;
     reload["last_failure_at"] = isoTime(status.lastFailure);
