@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "portico/config/config_set.h"
+#include "portico/config/content_hash.h"
 #include "portico/config/cross_validator.h"
 #include "portico/config/node_reader.h"
 #include "portico/config/resource_parsers.h"
@@ -193,8 +194,13 @@ ConfigSet loadConfig(const std::vector<std::string>& paths, const LoadOptions& o
   ConfigSet set;
   set.sourceFiles = expandConfigPaths(paths, set.diagnostics);
   DocumentLoader loader(set);
+  ContentHash hash;
   for (const auto& file : set.sourceFiles) {
-    for (const auto& doc : readDocuments(file, set.diagnostics)) {
+    std::string bytes;
+    auto documents = readDocuments(file, set.diagnostics, &bytes);
+    hash.add(file);
+    hash.add(bytes);
+    for (const auto& doc : documents) {
       try {
         loader.load(doc);
       } catch (const std::exception& e) {
@@ -209,6 +215,7 @@ ConfigSet loadConfig(const std::vector<std::string>& paths, const LoadOptions& o
       }
     }
   }
+  set.contentHash = hash.hex();
   try {
     crossValidate(set);
   } catch (const std::exception& e) {

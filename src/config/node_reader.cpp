@@ -69,12 +69,53 @@ std::optional<std::chrono::nanoseconds> parseDurationString(std::string_view tex
 NodeReader::NodeReader(YAML::Node node, std::string path, ResourceContext& context)
     : node_(std::move(node)), path_(std::move(path)), context_(&context) {}
 
+namespace {
+
+// "sni_hosts" is the snake_case form of "sniHosts", without building the string.
+bool isSnakeOf(std::string_view snake, std::string_view camel) {
+  std::size_t i = 0;
+  for (char c : camel) {
+    if (c >= 'A' && c <= 'Z') {
+      if (i >= snake.size() || snake[i] != '_') return false;
+      ++i;
+      if (i >= snake.size() || snake[i] != static_cast<char>(c - 'A' + 'a')) return false;
+    } else if (i >= snake.size() || snake[i] != c) {
+      return false;
+    }
+    ++i;
+  }
+  return i == snake.size();
+}
+
+}  // namespace
+
+std::vector<NodeReader::Entry>& NodeReader::entries() const {
+  if (!indexed_) {
+    indexed_ = true;
+    if (node_.IsMap()) {
+      entries_.reserve(node_.size());
+      for (auto it = node_.begin(); it != node_.end(); ++it) {
+        if (!it->first.IsScalar()) continue;
+        entries_.push_back(Entry{it->first.Scalar(), it->first, it->second, false});
+      }
+    }
+  }
+  return entries_;
+}
+
+NodeReader::Entry* NodeReader::lookup(std::string_view key) const {
+  auto& all = entries();
+  for (auto& e : all) {
+    if (e.key == key) return &e;
+  }
+  for (auto& e : all) {
+    if (isSnakeOf(e.key, key)) return &e;
+  }
+  return nullptr;
+}
+
 std::optional<std::string> NodeReader::find(std::string_view key) const {
-  if (!node_.IsMap()) return std::nullopt;
-  std::string k(key);
-  if (node_[k]) return k;
-  std::string snake = toSnakeCase(key);
-  if (snake != k && node_[snake]) return snake;
+  if (Entry* e = lookup(key)) return e->key;
   return std::nullopt;
 }
 
@@ -84,25 +125,25 @@ std::string NodeReader::fieldPath(std::string_view key) const {
 }
 
 Mark NodeReader::markAt(std::string_view key) const {
-  auto k = find(key);
-  if (!k) return mark();
-  // yaml-cpp keeps marks on values; the key's own mark is found by iterating.
-  for (auto it = node_.begin(); it != node_.end(); ++it) {
-    if (it->first.IsScalar() && it->first.Scalar() == *k) return markOf(it->first);
-  }
-  return markOf(node_[*k]);
+  Entry* e = lookup(key);
+  if (!e) return mark();
+  return markOf(e->keyNode);  // the key's own position, not its value's
 }
 
 bool NodeReader::has(std::string_view key) {
-  read_.emplace_back(key);
-  read_.push_back(toSnakeCase(key));
-  auto k = find(key);
-  return k && !node_[*k].IsNull();
+  Entry* found = nullptr;
+  for (auto& e : entries()) {
+    if (e.key == key || isSnakeOf(e.key, key)) {
+      e.read = true;
+      if (!found || e.key == key) found = &e;
+    }
+  }
+  return found && !found->value.IsNull();
 }
 
 std::optional<NodeReader> NodeReader::child(std::string_view key) {
   if (!has(key)) return std::nullopt;
-  return NodeReader(node_[*find(key)], fieldPath(key), *context_);
+  return NodeReader(lookup(key)->value, fieldPath(key), *context_);
 }
 
 std::optional<NodeReader> NodeReader::object(std::string_view key) {
@@ -266,11 +307,9 @@ void NodeReader::ignore(std::string_view key, std::string_view why) {
 
 void NodeReader::finish() {
   if (!node_.IsMap()) return;
-  for (auto it = node_.begin(); it != node_.end(); ++it) {
-    if (!it->first.IsScalar()) continue;
-    const std::string& k = it->first.Scalar();
-    if (std::find(read_.begin(), read_.end(), k) != read_.end()) continue;
-    context_->warning(markOf(it->first), fieldPath(k), "unknown field, ignored");
+  for (const auto& e : entries()) {
+    if (e.read) continue;
+    context_->warning(markOf(e.keyNode), fieldPath(e.key), "unknown field, ignored");
   }
 }
 

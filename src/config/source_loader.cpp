@@ -86,7 +86,8 @@ std::vector<std::string> expandConfigPaths(const std::vector<std::string>& paths
   return files;
 }
 
-std::vector<SourceDocument> readDocuments(const std::string& file, Diagnostics& diagnostics) {
+std::vector<SourceDocument> readDocuments(const std::string& file, Diagnostics& diagnostics,
+                                          std::string* bytes) {
   std::vector<SourceDocument> out;
   std::ifstream in(file, std::ios::binary);
   if (!in) {
@@ -95,6 +96,7 @@ std::vector<SourceDocument> readDocuments(const std::string& file, Diagnostics& 
   }
   std::ostringstream text;
   text << in.rdbuf();
+  if (bytes) *bytes = text.str();
 
   std::vector<YAML::Node> documents;
   try {

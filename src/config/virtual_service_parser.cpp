@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <unordered_map>
 
 #include "istio_rules.h"
 #include "portico/config/hostname_rules.h"
@@ -215,6 +216,34 @@ bool covers(const PrefixMatch& a, const PrefixMatch& b) {
   return true;
 }
 
+// A match's identity for duplicate detection: its structure and scalars in YAML order,
+// without the top-level `name` (cheaper than cloning and emitting YAML per match).
+void appendMatchKey(const YAML::Node& node, std::string& out, bool top) {
+  switch (node.Type()) {
+    case YAML::NodeType::Scalar:
+      out += std::to_string(node.Scalar().size());
+      out += ':';
+      out += node.Scalar();
+      break;
+    case YAML::NodeType::Sequence:
+      out += '[';
+      for (const auto& item : node) appendMatchKey(item, out, false);
+      out += ']';
+      break;
+    case YAML::NodeType::Map:
+      out += '{';
+      for (const auto& kv : node) {
+        if (top && kv.first.IsScalar() && kv.first.Scalar() == "name") continue;
+        appendMatchKey(kv.first, out, false);
+        appendMatchKey(kv.second, out, false);
+      }
+      out += '}';
+      break;
+    default:
+      out += '~';
+  }
+}
+
 // Istio's analyzeUnreachableHTTPRules (warnings only).
 void warnUnreachableRules(std::vector<NodeReader>& rules, const std::vector<HttpRoute>& http) {
   auto routeName = [&](std::size_t i) {
@@ -242,13 +271,13 @@ void warnUnreachableRules(std::vector<NodeReader>& rules, const std::vector<Http
                      " not used (route without matches defined before)");
         continue;
       }
-      YAML::Node copy = YAML::Clone(matches[m]);
+      const YAML::Node matchNode = matches[m];
       std::string matchName = "#" + std::to_string(m);
-      if (copy.IsMap() && copy["name"]) {
-        matchName = goQuote(copy["name"].as<std::string>(""));
-        copy.remove("name");
+      if (matchNode.IsMap() && matchNode["name"]) {
+        matchName = goQuote(matchNode["name"].as<std::string>(""));
       }
-      std::string key = YAML::Dump(copy);
+      std::string key;
+      appendMatchKey(matchNode, key, /*top=*/true);
       auto [it, inserted] = seen.emplace(key, i);
       if (!inserted) {
         rule.warning("virtualService rule " + routeName(i) + " match " + matchName +
@@ -282,11 +311,30 @@ void warnUnreachableRules(std::vector<NodeReader>& rules, const std::vector<Http
                    " not used (all matches used by prior rules)");
     }
   }
-  for (std::size_t a = 0; a < prefixMatches.size(); ++a) {
-    for (std::size_t b = a + 1; b < prefixMatches.size(); ++b) {
+  // Istio compares every pair; only an earlier match whose prefix is a proper prefix of a
+  // later one can cover it, so look those up by prefix: linear in the routes instead of
+  // quadratic (10,000 routes: 50 million pairs).
+  std::unordered_map<std::string_view, std::vector<std::size_t>> byPrefix;
+  for (std::size_t i = 0; i < prefixMatches.size(); ++i) {
+    byPrefix[prefixMatches[i].prefix].push_back(i);
+  }
+  std::vector<std::pair<std::size_t, std::size_t>> covered;  // (a, b): a covers b
+  for (std::size_t b = 0; b < prefixMatches.size(); ++b) {
+    std::string_view prefix = prefixMatches[b].prefix;
+    for (std::size_t len = 1; len < prefix.size(); ++len) {
+      auto it = byPrefix.find(prefix.substr(0, len));
+      if (it == byPrefix.end()) continue;
+      for (std::size_t a : it->second) {
+        if (a >= b) break;
+        if (covers(prefixMatches[a], prefixMatches[b])) covered.emplace_back(a, b);
+      }
+    }
+  }
+  std::sort(covered.begin(), covered.end());  // Istio's order: by the covering match first
+  for (const auto& [a, b] : covered) {
+    {
       const auto& pa = prefixMatches[a];
       const auto& pb = prefixMatches[b];
-      if (pa.prefix == pb.prefix || !covers(pa, pb)) continue;
       rules[pb.rule].warning("virtualService rule " + pb.routeStr + " match " + pb.matchStr +
                              " of prefix " + pb.prefix +
                              " is not used (duplicate/overlapping match in rule " + pa.matchStr +

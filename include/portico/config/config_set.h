@@ -16,6 +16,7 @@ namespace portico::config {
 
 struct ConfigSet {
   std::vector<std::string> sourceFiles;  // every file read, in load order
+  std::string contentHash;               // of their paths and bytes, in load order (hex)
   std::vector<Gateway> gateways;
   std::vector<VirtualService> virtualServices;
   std::vector<DestinationRule> destinationRules;

@@ -87,13 +87,25 @@ class NodeReader {
   Mark markAt(std::string_view key) const;
 
  private:
+  struct Entry {
+    std::string key;
+    YAML::Node keyNode;
+    YAML::Node value;
+    bool read = false;
+  };
+  // The mapping's entries, listed once: yaml-cpp looks keys up by a linear scan that
+  // converts every key, and a parser asks each node for every field it knows.
+  std::vector<Entry>& entries() const;
+  // The entry for `key` itself, else for its snake_case form.
+  Entry* lookup(std::string_view key) const;
   // The key as present in the mapping: `key` itself or its snake_case form.
   std::optional<std::string> find(std::string_view key) const;
 
   YAML::Node node_;
   std::string path_;
   ResourceContext* context_;
-  std::vector<std::string> read_;
+  mutable std::vector<Entry> entries_;
+  mutable bool indexed_ = false;
 };
 
 // "sniHosts" -> "sni_hosts"

@@ -25,6 +25,8 @@ std::vector<std::string> expandConfigPaths(const std::vector<std::string>& paths
                                            Diagnostics& diagnostics);
 
 // Every resource document in `file`. YAML syntax errors become one error with its position.
-std::vector<SourceDocument> readDocuments(const std::string& file, Diagnostics& diagnostics);
+// `text`, when given, receives the file's bytes.
+std::vector<SourceDocument> readDocuments(const std::string& file, Diagnostics& diagnostics,
+                                          std::string* text = nullptr);
 
 }  // namespace portico::config
