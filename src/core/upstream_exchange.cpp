@@ -43,11 +43,12 @@ class ActiveRequest {
 
 }  // namespace
 
-UpstreamExchange::UpstreamExchange(Worker& worker, asio::ip::tcp::socket& downstream,
-                                   http::Http1RequestReader& reader, Stream& stream)
+UpstreamExchange::UpstreamExchange(Worker& worker, DownstreamSink& sink, RequestBodySource& body,
+                                   Stream& stream)
     : worker_(worker),
-      downstream_(downstream),
-      reader_(reader),
+      executor_(worker.context().get_executor()),
+      sink_(sink),
+      body_(body),
       stream_(stream),
       route_(*stream.state().route()) {}
 
@@ -99,7 +100,7 @@ asio::awaitable<bool> UpstreamExchange::run() {
         co_await writeLocal(504, "upstream request timeout", "UT");
         co_return keepDownstream_;
       }
-      asio::steady_timer timer(downstream_.get_executor(), wait);
+      asio::steady_timer timer(executor_, wait);
       co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
     }
@@ -137,7 +138,7 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
           std::chrono::duration_cast<std::chrono::milliseconds>(*routeDeadline_ - Clock::now());
       timeout = std::max(std::chrono::milliseconds(1), std::min(timeout, left));
     }
-    auto [ec, fresh] = co_await upstream::UpstreamConnection::connect(downstream_.get_executor(),
+    auto [ec, fresh] = co_await upstream::UpstreamConnection::connect(executor_,
                                                                       host->endpoint, timeout);
     if (ec) {
       tried_.push_back(host.get());
@@ -179,7 +180,7 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
       perTryBinds = true;
     }
   }
-  http::IoDeadline deadline(downstream_.get_executor());
+  http::IoDeadline deadline(executor_);
   if (tryDeadline) deadline.armAt(conn->socket(), *tryDeadline);
 
   http::ResponseHead head;
@@ -260,12 +261,9 @@ asio::awaitable<bool> UpstreamExchange::sendRequest(upstream::UpstreamConnection
   }
 
   // Ask for the body only once a connection to the upstream is ready (RFC 7231 5.1.1).
-  if (request.expectContinue && !sentContinue_ && !reader_.hasBufferedBytes()) {
+  if (request.expectContinue && !sentContinue_ && !body_.hasBufferedBytes()) {
     sentContinue_ = true;
-    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    auto [ec, n] = co_await asio::async_write(downstream_, asio::buffer(kContinue),
-                                              asio::as_tuple(asio::use_awaitable));
-    if (ec) {
+    if (!co_await sink_.sendContinue()) {
       downstreamBroken_ = true;
       co_return false;
     }
@@ -280,7 +278,7 @@ asio::awaitable<bool> UpstreamExchange::sendRequest(upstream::UpstreamConnection
   auto piece = std::make_unique<char[]>(kBodyPiece);
   char sizeLine[24];
   for (;;) {
-    auto body = co_await reader_.readBody(piece.get(), kBodyPiece);
+    auto body = co_await body_.readBody(piece.get(), kBodyPiece);
     if (body.failed) {
       bodyReplay_.reset();
       if (body.malformed) {
@@ -341,60 +339,33 @@ asio::awaitable<bool> UpstreamExchange::streamResponse(upstream::UpstreamConnect
 
   const bool headRequest = request.method == "HEAD";
   const bool noBody = headRequest || head.status == 204 || head.status == 304;
-  bool closeDelimitedDown = false;
-  http::ResponseHead& down = head;
-  const bool upstreamChunked = head.framing == http::BodyFraming::kChunked;
-  if (!noBody && head.framing != http::BodyFraming::kContentLength) {
-    if (request.version == 11) {
-      down.framing = http::BodyFraming::kChunked;
-    } else {
-      down.framing = http::BodyFraming::kNone;
-      closeDelimitedDown = true;
-    }
-  }
-  (void)upstreamChunked;
-  keepDownstream_ =
-      request.keepAlive && !worker_.draining() && reader_.bodyComplete() && !closeDelimitedDown;
-  std::string out;
-  http::appendResponseHead(down, request.version == 10 ? 10 : 11, !keepDownstream_, out);
   stream_.responseCode = head.status;
-
-  if (noBody) {
-    co_return co_await writeDownstream(out);
+  bool sent = co_await sink_.sendHead(head, noBody);
+  keepDownstream_ = sink_.keepAlive();
+  if (!sent) {
+    downstreamBroken_ = true;
+    keepDownstream_ = false;
+    co_return false;
   }
-  const bool chunkedDown = down.framing == http::BodyFraming::kChunked;
+  if (noBody) co_return true;
   auto piece = std::make_unique<char[]>(kBodyPiece);
   for (;;) {
     auto body = co_await conn.reader().readBody(piece.get(), kBodyPiece);
     if (body.failed) {
       // Mid-body failure: the client sees a truncated response and a closed connection.
-      if (!out.empty()) co_await writeDownstream(out);
+      co_await sink_.abortResponse();
       if (state.responseFlags.empty()) state.addFlag("UPE");
       keepDownstream_ = false;
       co_return false;
     }
-    std::string_view data(piece.get(), body.bytes);
-    if (chunkedDown) {
-      http::appendChunk(data, out);
-      if (body.done) http::appendLastChunk(out);
-    } else {
-      out.append(data);
-    }
-    if (!out.empty() && !co_await writeDownstream(out)) {
+    if (!co_await sink_.sendBody(std::string_view(piece.get(), body.bytes), body.done)) {
+      downstreamBroken_ = true;
       keepDownstream_ = false;
       co_return false;
     }
     stream_.bytesSent += body.bytes;
-    out.clear();
     if (body.done) co_return true;
   }
-}
-
-asio::awaitable<bool> UpstreamExchange::writeDownstream(const std::string& bytes) {
-  auto [ec, n] = co_await asio::async_write(downstream_, asio::buffer(bytes),
-                                            asio::as_tuple(asio::use_awaitable));
-  if (ec) downstreamBroken_ = true;
-  co_return !ec;
 }
 
 asio::awaitable<bool> UpstreamExchange::writeLocal(unsigned status, std::string_view body,
@@ -403,15 +374,12 @@ asio::awaitable<bool> UpstreamExchange::writeLocal(unsigned status, std::string_
   if (!flag.empty()) state.addFlag(flag);
   const http::RequestHead& request = stream_.request();
   http::LocalReply reply = http::makeLocalReply(status, body);
-  keepDownstream_ = request.keepAlive && !worker_.draining() && reader_.bodyComplete();
-  std::string out;
-  http::appendResponseHead(reply.head, request.version == 10 ? 10 : 11, !keepDownstream_, out);
-  bool withBody = request.method != "HEAD";
-  if (withBody) out.append(reply.body);
+  const bool withBody = request.method != "HEAD";
   stream_.responseCode = status;
-  bool ok = co_await writeDownstream(out);
+  bool ok = co_await sink_.sendHead(reply.head, !withBody);
+  if (ok && withBody) ok = co_await sink_.sendBody(reply.body, true);
+  keepDownstream_ = ok && sink_.keepAlive();
   if (ok && withBody) stream_.bytesSent += reply.body.size();
-  if (!ok) keepDownstream_ = false;
   co_return ok;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "portico/http/codec_limits.h"
+#include "portico/http2/http2_settings.h"
 
 namespace portico::core {
 
@@ -22,6 +23,7 @@ struct ServerOptions {
   std::chrono::seconds drainTime{5};
   bool strict = false;
   http::CodecLimits codecLimits;
+  http2::Http2Settings http2;
 };
 
 }  // namespace portico::core
