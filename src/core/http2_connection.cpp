@@ -171,8 +171,10 @@ void Http2Connection::onRequestEnd(int32_t id) noexcept {
 }
 
 void Http2Connection::onResetByPeer(int32_t id) noexcept {
+  // A stream we no longer know was refused (or finished and forgotten): counted too, so
+  // that the refusal of streams above the limit cannot hide a flood.
   Http2Stream* stream = find(id);
-  if (!stream || stream->responseComplete()) return;
+  if (stream && stream->responseComplete()) return;
   const auto now = Clock::now();
   prematureResets_.push_back(now);
   while (!prematureResets_.empty() && now - prematureResets_.front() > settings_.resetWindow) {

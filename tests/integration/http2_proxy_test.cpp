@@ -102,10 +102,12 @@ TEST_F(Http2Proxy, RewriteAndHeaderMutationAsOverHttp1) {
   ASSERT_EQ(one.status, 200) << one.raw;
   EXPECT_EQ(echoedTarget(two.body), "/v1/items?q=2");
   EXPECT_EQ(echoedTarget(two.body), echoedTarget(one.body));
-  for (const char* name : {"x-added", "x-secret", "x-keep", "x-envoy-original-path", "cookie"}) {
+  for (const char* name : {"x-added", "x-secret", "x-keep", "x-envoy-original-path"}) {
     EXPECT_EQ(echoedHeader(two.body, name), echoedHeader(one.body, name)) << name;
   }
   EXPECT_EQ(echoedHeader(two.body, "x-added"), "yes");
+  // RFC 9113 8.2.3: the cookie fields an HTTP/2 client splits are one header upstream.
+  EXPECT_EQ(echoedHeader(two.body, "cookie"), "a=1; b=2");
   EXPECT_EQ(echoedHeader(two.body, "x-secret"), "");
   EXPECT_EQ(two.headers["x-resp"], "mutated");
   EXPECT_EQ(two.headers["x-resp"], one.headers["x-resp"]);
@@ -115,12 +117,6 @@ TEST_F(Http2Proxy, BadPathIsAnsweredLikeHttp1) {
   // A target the HTTP/1.1 codec rejects with 400 gets 400 over HTTP/2 too.
   auto r = h2("/a%zz");
   EXPECT_EQ(r.status, h1("/a%zz").status) << r.raw;
-}
-
-TEST_F(Http2Proxy, OversizedHeaderListGets431) {
-  const std::string big(70 * 1024, 'a');
-  auto r = h2("/x", "-H 'x-big: " + big + "' -H 'x-big2: " + big + "'");
-  EXPECT_EQ(r.status, 431) << r.raw.substr(0, 300);
 }
 
 TEST_F(Http2Proxy, TenMegabytesStreamedBothWays) {
@@ -173,6 +169,28 @@ TEST(Http2Settings, StreamLimitIsAFlag) {
                       std::chrono::seconds(20));
   EXPECT_NE(r.output.find("SETTINGS_MAX_CONCURRENT_STREAMS(0x03):7"), std::string::npos)
       << r.output;
+}
+
+TEST(Http2Limits, HeaderListOverTheCodecLimitsGets431) {
+  // The HTTP/2 header-list budget is the HTTP/1.1 request line plus header block limits.
+  TempDir dir;
+  uint16_t port = freePort();
+  GatewayOptions options;
+  options.extraArgs = {"--max-request-line-bytes", "4096", "--max-request-headers-bytes", "8192"};
+  Gateway gw(dir,
+             seedGateway(port) + "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+                                 "metadata: {name: vs}\nspec:\n  hosts: [\"*\"]\n"
+                                 "  gateways: [product-gateway]\n  http:\n"
+                                 "  - directResponse: {status: 200}\n",
+             options);
+  ASSERT_TRUE(gw.ready()) << gw.log();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
+  auto small = curl("--http2-prior-knowledge -H 'x-big: " + std::string(8000, 'a') + "' " + url);
+  EXPECT_EQ(small.status, 200) << small.raw.substr(0, 300);
+  auto big = curl("--http2-prior-knowledge -H 'x-big: " + std::string(13000, 'a') + "' -H 'x-big2: " +
+                  std::string(13000, 'a') + "' " + url);
+  EXPECT_EQ(big.status, 431) << big.raw.substr(0, 300);
+  EXPECT_EQ(big.body, "Request Header Fields Too Large");
 }
 
 }  // namespace
