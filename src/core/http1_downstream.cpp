@@ -35,8 +35,12 @@ asio::awaitable<bool> Http1Downstream::sendHead(http::ResponseHead& head, bool n
   keep_ = request_.keepAlive && !draining_ && reader_.bodyComplete() && !closeDelimited;
   pending_.clear();
   http::appendResponseHead(head, request_.version == 10 ? 10 : 11, !keep_, pending_);
-  if (noBody) co_return co_await flush();
-  co_return true;
+  if (!noBody) co_return true;
+  auto [ec, n] =
+      co_await asio::async_write(socket_, asio::buffer(pending_), asio::as_tuple(asio::use_awaitable));
+  pending_.clear();
+  if (ec) keep_ = false;
+  co_return !ec;
 }
 
 asio::awaitable<bool> Http1Downstream::sendBody(std::string_view data, bool last) {
@@ -46,7 +50,13 @@ asio::awaitable<bool> Http1Downstream::sendBody(std::string_view data, bool last
   } else {
     pending_.append(data);
   }
-  co_return co_await flush();
+  if (pending_.empty()) co_return true;
+  // Written inline rather than through flush(): one coroutine frame per body piece, as before.
+  auto [ec, n] =
+      co_await asio::async_write(socket_, asio::buffer(pending_), asio::as_tuple(asio::use_awaitable));
+  pending_.clear();
+  if (ec) keep_ = false;
+  co_return !ec;
 }
 
 asio::awaitable<void> Http1Downstream::abortResponse() {

@@ -240,6 +240,8 @@ asio::awaitable<void> Http2Connection::serveStream(Http2Stream& h2) {
       http::LocalReply reply = http::makeLocalReply(500, "internal error");
       co_await sendLocalReply(h2, stream, reply);
     }
+    // Envoy's flag for a request the client abandoned.
+    if (h2.clientGone()) state.addFlag("DC");
     stream.chain().onComplete(stream);
   }
   logStream(worker_.accessLog(), stream, "HTTP/2");

@@ -131,6 +131,11 @@ void Http2Stream::markClosed(bool consumeLeftover) {
   closed_ = true;
   if (consumeLeftover) consumeUnread();
   wake_.notify();
+  if (onGone_ && !responseComplete_) {
+    auto cancel = std::move(onGone_);
+    onGone_ = nullptr;
+    cancel();
+  }
 }
 
 void Http2Stream::consumeUnread() {

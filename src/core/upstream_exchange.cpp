@@ -41,6 +41,29 @@ class ActiveRequest {
   upstream::Host& host_;
 };
 
+// While alive, a client that abandons the request cancels the upstream connection's I/O,
+// so a reset HTTP/2 stream does not keep waiting for its upstream.
+class CancelOnClientGone {
+ public:
+  CancelOnClientGone(DownstreamSink& sink, upstream::UpstreamConnection& conn) : sink_(sink) {
+    sink_.onClientGone([&socket = conn.socket()] {
+      boost::system::error_code ec;
+      socket.cancel(ec);
+    });
+  }
+  ~CancelOnClientGone() { release(); }
+  CancelOnClientGone(const CancelOnClientGone&) = delete;
+  CancelOnClientGone& operator=(const CancelOnClientGone&) = delete;
+  void release() {
+    if (armed_) sink_.onClientGone({});
+    armed_ = false;
+  }
+
+ private:
+  DownstreamSink& sink_;
+  bool armed_ = true;
+};
+
 }  // namespace
 
 UpstreamExchange::UpstreamExchange(Worker& worker, DownstreamSink& sink, RequestBodySource& body,
@@ -81,6 +104,7 @@ asio::awaitable<bool> UpstreamExchange::run() {
   }
   bool staleRetry = false;
   for (;;) {
+    if (sink_.clientGone()) co_return false;
     TryResult result = co_await attempt(*cluster, staleRetry);
     if (result == TryResult::kResponded) co_return keepDownstream_;
     if (result == TryResult::kRetry) {
@@ -156,8 +180,16 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
     conn = std::move(fresh);
   }
   upstreamStart_ = Clock::now();
+  if (sink_.clientGone()) {
+    // Gone while we connected: the connection is still clean, keep it for the next stream.
+    host->pool.release(std::move(conn));
+    downstreamBroken_ = true;
+    co_return TryResult::kFailed;
+  }
+  CancelOnClientGone cancelOnGone(sink_, *conn);
 
   if (!co_await sendRequest(*conn)) {
+    if (sink_.clientGone()) downstreamBroken_ = true;
     if (downstreamBroken_ || malformedBody_) co_return TryResult::kFailed;
     if (reused && !staleRetried_ && replayable()) {
       staleRetried_ = true;
@@ -188,6 +220,10 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
   if (headResult.ec || headResult.malformed) {
     bool timedOut = deadline.expired();
     deadline.disarm();
+    if (sink_.clientGone()) {
+      downstreamBroken_ = true;
+      co_return TryResult::kFailed;
+    }
     tried_.push_back(host.get());
     if (timedOut) {
       if (perTryBinds && mayRetry(RetryOn::k5xx | RetryOn::kGatewayError | RetryOn::kReset |
@@ -222,6 +258,7 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
   }
 
   bool complete = co_await streamResponse(*conn, head);
+  cancelOnGone.release();
   bool timedOut = deadline.expired();
   deadline.disarm();
   if (!complete && timedOut) state.addFlag("UT");

@@ -153,6 +153,19 @@ TEST_F(Http2Proxy, SettingsAdvertiseTheDefaultStreamLimit) {
       << r.output;
 }
 
+TEST_F(Http2Proxy, DrainLetsStreamsInFlightFinish) {
+  // SIGTERM while a stream waits for its upstream: GOAWAY, the response still arrives, and
+  // the gateway exits cleanly once the connection is done.
+  const std::string pid = std::to_string(gw->process().pid());
+  auto r = runCommand("curl -sS --http2-prior-knowledge -o /dev/null -w '%{http_code}' " +
+                          url("/delay/800") + " > " + (dir.path() / "code").string() +
+                          " & c=$!; sleep 0.3; kill -TERM " + pid + "; wait $c; cat " +
+                          (dir.path() / "code").string(),
+                      std::chrono::seconds(20));
+  EXPECT_EQ(r.output, "200");
+  EXPECT_EQ(gw->process().wait(std::chrono::seconds(10)), 0) << gw->log();
+}
+
 TEST(Http2Settings, StreamLimitIsAFlag) {
   TempDir dir;
   uint16_t port = freePort();

@@ -139,6 +139,10 @@ TEST_F(Http2RapidReset, OccasionalResetsAreServed) {
   }
   EXPECT_EQ(client.responses_, 1);
   EXPECT_FALSE(client.goaway_);
+  // The cancelled streams' upstream requests were abandoned, not waited for (2 s each).
+  const std::string log = gw->log();
+  EXPECT_EQ(log.find("\"GET /delay/2000 HTTP/2\" 200"), std::string::npos) << log;
+  EXPECT_NE(log.find("\"GET /delay/2000 HTTP/2\" 0 DC"), std::string::npos) << log.substr(0, 3000);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <functional>
 #include <string_view>
 
 #include "portico/http/response_head.h"
@@ -27,6 +28,12 @@ class DownstreamSink {
   virtual boost::asio::awaitable<void> abortResponse() = 0;
   // After sendHead(): the connection may carry another request.
   virtual bool keepAlive() const = 0;
+  // The client abandoned the request (an HTTP/2 stream it reset): upstream work may stop.
+  // HTTP/1.1 notices a gone client only when writing to it.
+  virtual bool clientGone() const { return false; }
+  // `cancel` runs once if the client abandons the request while it is set; an empty
+  // function clears it.
+  virtual void onClientGone(std::function<void()> cancel) { (void)cancel; }
 };
 
 }  // namespace portico::core

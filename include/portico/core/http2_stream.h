@@ -56,6 +56,8 @@ class Http2Stream final : public DownstreamSink, public RequestBodySource {
   boost::asio::awaitable<bool> sendBody(std::string_view data, bool last) override;
   boost::asio::awaitable<void> abortResponse() override;
   bool keepAlive() const override { return !closed_; }
+  bool clientGone() const override { return closed_ && !responseComplete_; }
+  void onClientGone(std::function<void()> cancel) override { onGone_ = std::move(cancel); }
 
   boost::asio::awaitable<BodyPiece> readBody(char* out, std::size_t capacity) override;
   bool bodyComplete() const override { return inEnd_ && in_.size() == inOffset_; }
@@ -88,6 +90,7 @@ class Http2Stream final : public DownstreamSink, public RequestBodySource {
   bool closed_ = false;
   bool taskRunning_ = false;
   bool taskDone_ = false;
+  std::function<void()> onGone_;  // cancels the upstream I/O of the exchange in progress
   AsyncSignal wake_;
 };
 
