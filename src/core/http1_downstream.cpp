@@ -15,8 +15,8 @@ namespace asio = boost::asio;
 
 asio::awaitable<bool> Http1Downstream::sendContinue() {
   static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-  auto [ec, n] =
-      co_await asio::async_write(socket_, asio::buffer(kContinue), asio::as_tuple(asio::use_awaitable));
+  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(kContinue),
+                                            asio::as_tuple(asio::use_awaitable));
   co_return !ec;
 }
 
@@ -36,8 +36,8 @@ asio::awaitable<bool> Http1Downstream::sendHead(http::ResponseHead& head, bool n
   pending_.clear();
   http::appendResponseHead(head, request_.version == 10 ? 10 : 11, !keep_, pending_);
   if (!noBody) co_return true;
-  auto [ec, n] =
-      co_await asio::async_write(socket_, asio::buffer(pending_), asio::as_tuple(asio::use_awaitable));
+  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(pending_),
+                                            asio::as_tuple(asio::use_awaitable));
   pending_.clear();
   if (ec) keep_ = false;
   co_return !ec;
@@ -52,8 +52,8 @@ asio::awaitable<bool> Http1Downstream::sendBody(std::string_view data, bool last
   }
   if (pending_.empty()) co_return true;
   // Written inline rather than through flush(): one coroutine frame per body piece, as before.
-  auto [ec, n] =
-      co_await asio::async_write(socket_, asio::buffer(pending_), asio::as_tuple(asio::use_awaitable));
+  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(pending_),
+                                            asio::as_tuple(asio::use_awaitable));
   pending_.clear();
   if (ec) keep_ = false;
   co_return !ec;
@@ -66,8 +66,8 @@ asio::awaitable<void> Http1Downstream::abortResponse() {
 
 asio::awaitable<bool> Http1Downstream::flush() {
   if (pending_.empty()) co_return true;
-  auto [ec, n] =
-      co_await asio::async_write(socket_, asio::buffer(pending_), asio::as_tuple(asio::use_awaitable));
+  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(pending_),
+                                            asio::as_tuple(asio::use_awaitable));
   pending_.clear();
   if (ec) keep_ = false;
   co_return !ec;

@@ -224,8 +224,7 @@ asio::awaitable<void> Http2Connection::serveStream(Http2Stream& h2) {
   if (h2.headError() != 0) {
     state.addFlag("DPE");
     http::LocalReply reply = http::makeLocalReply(
-        h2.headError(),
-        h2.headError() == 431 ? "Request Header Fields Too Large" : "Bad Request");
+        h2.headError(), h2.headError() == 431 ? "Request Header Fields Too Large" : "Bad Request");
     co_await sendLocalReply(h2, stream, reply);
   } else {
     addProxyHeaders(stream, remoteAddress_, worker_.rng());

@@ -150,7 +150,8 @@ void Http2Stream::taskFinished() {
   taskDone_ = true;
   if (!closed_) consumeUnread();
   // A response the task never started (it cannot happen, but nghttp2 must not wait forever).
-  if (!responseStarted_ && !closed_) connection_.session().resetStream(id_, http2::ErrorCode::kInternalError);
+  if (!responseStarted_ && !closed_)
+    connection_.session().resetStream(id_, http2::ErrorCode::kInternalError);
 }
 
 std::optional<std::size_t> Http2Stream::readResponse(uint8_t* out, std::size_t capacity,

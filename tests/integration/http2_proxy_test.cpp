@@ -1,7 +1,6 @@
 // Prior-knowledge HTTP/2 (h2c) through the real binary with real clients (curl, h2load,
 // nghttp): the same filter chain as HTTP/1.1, streamed bodies, the advertised limits.
 #include <gtest/gtest.h>
-
 #include <re2/re2.h>
 
 #include "support/configs.h"
@@ -132,10 +131,11 @@ TEST_F(Http2Proxy, TenMegabytesStreamedBothWays) {
   EXPECT_NE(chunked.output.find("\"body_bytes\":10485760"), std::string::npos)
       << chunked.output.substr(0, 300);
 
-  auto down = runCommand("curl -sS --http2-prior-knowledge --max-time 60 -o /dev/null -w "
-                         "'%{http_code} %{size_download} %{http_version}' " +
-                             url("/bytes/10485760"),
-                         std::chrono::seconds(70));
+  auto down = runCommand(
+      "curl -sS --http2-prior-knowledge --max-time 60 -o /dev/null -w "
+      "'%{http_code} %{size_download} %{http_version}' " +
+          url("/bytes/10485760"),
+      std::chrono::seconds(70));
   EXPECT_EQ(down.output, "200 10485760 2");
 }
 
@@ -172,10 +172,11 @@ TEST(Http2Settings, StreamLimitIsAFlag) {
   GatewayOptions options;
   options.extraArgs = {"--http2-max-concurrent-streams", "7"};
   Gateway gw(dir,
-             seedGateway(port) + "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
-                                 "metadata: {name: vs}\nspec:\n  hosts: [\"*\"]\n"
-                                 "  gateways: [product-gateway]\n  http:\n"
-                                 "  - directResponse: {status: 200}\n",
+             seedGateway(port) +
+                 "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+                 "metadata: {name: vs}\nspec:\n  hosts: [\"*\"]\n"
+                 "  gateways: [product-gateway]\n  http:\n"
+                 "  - directResponse: {status: 200}\n",
              options);
   ASSERT_TRUE(gw.ready()) << gw.log();
   auto r = runCommand("nghttp -v http://127.0.0.1:" + std::to_string(port) + "/",
@@ -191,17 +192,18 @@ TEST(Http2Limits, HeaderListOverTheCodecLimitsGets431) {
   GatewayOptions options;
   options.extraArgs = {"--max-request-line-bytes", "4096", "--max-request-headers-bytes", "8192"};
   Gateway gw(dir,
-             seedGateway(port) + "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
-                                 "metadata: {name: vs}\nspec:\n  hosts: [\"*\"]\n"
-                                 "  gateways: [product-gateway]\n  http:\n"
-                                 "  - directResponse: {status: 200}\n",
+             seedGateway(port) +
+                 "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+                 "metadata: {name: vs}\nspec:\n  hosts: [\"*\"]\n"
+                 "  gateways: [product-gateway]\n  http:\n"
+                 "  - directResponse: {status: 200}\n",
              options);
   ASSERT_TRUE(gw.ready()) << gw.log();
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
   auto small = curl("--http2-prior-knowledge -H 'x-big: " + std::string(8000, 'a') + "' " + url);
   EXPECT_EQ(small.status, 200) << small.raw.substr(0, 300);
-  auto big = curl("--http2-prior-knowledge -H 'x-big: " + std::string(13000, 'a') + "' -H 'x-big2: " +
-                  std::string(13000, 'a') + "' " + url);
+  auto big = curl("--http2-prior-knowledge -H 'x-big: " + std::string(13000, 'a') +
+                  "' -H 'x-big2: " + std::string(13000, 'a') + "' " + url);
   EXPECT_EQ(big.status, 431) << big.raw.substr(0, 300);
   EXPECT_EQ(big.body, "Request Header Fields Too Large");
 }

@@ -62,7 +62,9 @@ class RawH2Client {
     nghttp2_nv headers[] = {nv(m, get), nv(p, path), nv(s, http), nv(a, authority)};
     return nghttp2_submit_request(session_, nullptr, headers, 4, nullptr, nullptr);
   }
-  void reset(int32_t id) { nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL); }
+  void reset(int32_t id) {
+    nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
+  }
   // Writes what the session has queued; false once the peer is gone.
   bool flush() {
     for (;;) {

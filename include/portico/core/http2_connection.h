@@ -27,8 +27,8 @@ class Worker;
 
 class Http2Connection final : private http2::ServerSession::Handler {
  public:
-  Http2Connection(Worker& worker, boost::asio::ip::tcp::socket& socket,
-                  std::string remoteAddress, uint16_t listenerPort);
+  Http2Connection(Worker& worker, boost::asio::ip::tcp::socket& socket, std::string remoteAddress,
+                  uint16_t listenerPort);
   ~Http2Connection() override;
   Http2Connection(const Http2Connection&) = delete;
   Http2Connection& operator=(const Http2Connection&) = delete;

@@ -49,7 +49,8 @@ class ServerSession {
     // Response DATA: copy up to `capacity` bytes into `out`; `eof` when the body ends there.
     // nullopt: nothing yet (the stream waits until resumeData()).
     virtual std::optional<std::size_t> readResponseBody(int32_t id, uint8_t* out,
-                                                        std::size_t capacity, bool& eof) noexcept = 0;
+                                                        std::size_t capacity,
+                                                        bool& eof) noexcept = 0;
   };
 
   ServerSession(Handler& handler, const Http2Settings& settings);

@@ -175,8 +175,8 @@ TEST(ServerSession, WindowReopensOnlyAsTheBodyIsConsumed) {
   static std::size_t sent = 0;
   sent = 0;
   nghttp2_data_provider provider{};
-  provider.read_callback = [](nghttp2_session*, int32_t, uint8_t* buf, size_t len,
-                              uint32_t* flags, nghttp2_data_source*, void*) -> ssize_t {
+  provider.read_callback = [](nghttp2_session*, int32_t, uint8_t* buf, size_t len, uint32_t* flags,
+                              nghttp2_data_source*, void*) -> ssize_t {
     std::size_t n = std::min(len, upload.size() - sent);
     std::memcpy(buf, upload.data() + sent, n);
     sent += n;
