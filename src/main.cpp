@@ -119,7 +119,11 @@ int main(int argc, char** argv) {
                                           ->default_value(options.codecLimits.maxHeaderBytes),
                                       "larger header blocks get 431")(
       "request-headers-timeout-ms", po::value(&headerTimeoutMs)->default_value(headerTimeoutMs),
-      "time from a request's first byte to the end of its head (408 after)");
+      "time from a request's first byte to the end of its head (408 after)")(
+      "http2-max-concurrent-streams",
+      po::value(&options.http2.maxConcurrentStreams)
+          ->default_value(options.http2.maxConcurrentStreams),
+      "HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per connection");
 
   po::variables_map vm;
   try {
@@ -151,6 +155,10 @@ int main(int argc, char** argv) {
   }
   if (!parseLabels(gatewayLabels, options.gatewayLabels)) {
     std::cerr << "portico: --gateway-labels must be k=v[,k=v]\n";
+    return 2;
+  }
+  if (options.http2.maxConcurrentStreams == 0) {
+    std::cerr << "portico: --http2-max-concurrent-streams must be > 0\n";
     return 2;
   }
   if (drainSeconds < 0 || headerTimeoutMs <= 0) {

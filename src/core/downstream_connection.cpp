@@ -5,16 +5,21 @@
 #include "portico/core/downstream_connection.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <cstdio>
+#include <cstring>
 
+#include "portico/core/http1_downstream.h"
+#include "portico/core/http2_connection.h"
+#include "portico/core/stream_steps.h"
 #include "portico/core/upstream_exchange.h"
 #include "portico/core/worker.h"
 #include "portico/http/http1_serializer.h"
+#include "portico/http/io_deadline.h"
 
 namespace portico::core {
 namespace asio = boost::asio;
@@ -22,16 +27,8 @@ using Status = http::Http1RequestReader::Status;
 
 namespace {
 
-std::string makeRequestId(std::mt19937& rng) {
-  uint32_t w[4] = {static_cast<uint32_t>(rng()), static_cast<uint32_t>(rng()),
-                   static_cast<uint32_t>(rng()), static_cast<uint32_t>(rng())};
-  w[1] = (w[1] & 0xffff0fffu) | 0x00004000u;  // version 4
-  w[2] = (w[2] & 0x3fffffffu) | 0x80000000u;  // RFC 4122 variant
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%04x%08x", w[0], w[1] >> 16, w[1] & 0xffff,
-                w[2] >> 16, w[2] & 0xffff, w[3]);
-  return buf;
-}
+// RFC 9113 3.4: a prior-knowledge HTTP/2 client starts with this.
+constexpr std::string_view kHttp2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 }  // namespace
 
@@ -52,7 +49,11 @@ DownstreamConnection::~DownstreamConnection() { worker_.detach(this); }
 
 void DownstreamConnection::drain() {
   draining_ = true;
-  if (idle_) abort();
+  if (http2_) {
+    http2_->drain();
+  } else if (idle_) {
+    abort();
+  }
 }
 
 void DownstreamConnection::abort() {
@@ -61,8 +62,45 @@ void DownstreamConnection::abort() {
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
 }
 
+asio::awaitable<DownstreamConnection::Protocol> DownstreamConnection::sniffProtocol() {
+  // Peek, so that an HTTP/1.1 request stays in the socket for the reader untouched.
+  http::IoDeadline deadline(socket_.get_executor());
+  deadline.arm(socket_, worker_.options().codecLimits.idleTimeout);
+  char bytes[kHttp2Preface.size()];
+  for (int waits = 0; waits < 1000; ++waits) {
+    auto [ec] = co_await socket_.async_wait(asio::socket_base::wait_read,
+                                            asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return Protocol::kClosed;
+    ssize_t n = ::recv(socket_.native_handle(), bytes, sizeof bytes, MSG_PEEK);
+    if (n <= 0) co_return Protocol::kClosed;
+    auto got = static_cast<std::size_t>(n);
+    if (std::memcmp(bytes, kHttp2Preface.data(), got) != 0) co_return Protocol::kHttp1;
+    if (got == kHttp2Preface.size()) co_return Protocol::kHttp2;
+    // A prefix of the preface (no HTTP/1.1 method starts with "PR"): wait for the rest.
+    deadline.disarm();
+    deadline.arm(socket_, worker_.options().codecLimits.headerTimeout);
+    asio::steady_timer pause(socket_.get_executor(), std::chrono::milliseconds(1));
+    co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (deadline.expired()) co_return Protocol::kClosed;
+  }
+  co_return Protocol::kHttp1;
+}
+
 asio::awaitable<void> DownstreamConnection::run() {
+  const Protocol protocol = co_await sniffProtocol();
+  if (protocol == Protocol::kHttp2) {
+    Http2Connection connection(worker_, socket_, remoteAddress_, listenerPort_);
+    http2_ = &connection;
+    if (worker_.draining()) connection.drain();
+    co_await connection.run();
+    http2_ = nullptr;
+    boost::system::error_code ec;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+    co_return;
+  }
   for (;;) {
+    if (protocol == Protocol::kClosed) break;
     if (worker_.draining() || draining_) break;
     idle_ = true;
     http::RequestHead head;
@@ -83,35 +121,11 @@ asio::awaitable<void> DownstreamConnection::run() {
   socket_.close(ec);
 }
 
-void DownstreamConnection::addRequestHeaders(Stream& stream) {
-  http::RequestHead& request = stream.request();
-  if (!remoteAddress_.empty()) {
-    if (auto xff = request.headers.get("x-forwarded-for")) {
-      std::string joined(*xff);
-      joined.append(",").append(remoteAddress_);
-      request.headers.set("x-forwarded-for", joined);
-    } else {
-      request.headers.add("x-forwarded-for", remoteAddress_);
-    }
-  }
-  request.headers.set("x-forwarded-proto", stream.state().scheme);
-  if (!request.headers.has("x-request-id")) {
-    request.headers.add("x-request-id", makeRequestId(worker_.rng()));
-  }
-}
-
 asio::awaitable<bool> DownstreamConnection::serve(Stream& stream) {
-  addRequestHeaders(stream);
+  addProxyHeaders(stream, remoteAddress_, worker_.rng());
   filter::FilterChain& chain = stream.chain();
   filter::StreamState& state = stream.state();
-  filter::FilterStatus status = chain.decodeHeaders(stream);
-  while (status == filter::FilterStatus::kStopIteration && !state.localReply && !state.forward) {
-    auto delay = stream.takePendingDelay();
-    if (!delay) break;
-    asio::steady_timer timer(socket_.get_executor(), *delay);
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    status = chain.resume(stream);
-  }
+  co_await runRequestFilters(stream, socket_.get_executor());
 
   bool keep = false;
   const http::RequestHead& request = stream.request();
@@ -120,8 +134,10 @@ asio::awaitable<bool> DownstreamConnection::serve(Stream& stream) {
     keep = request.keepAlive && !worker_.draining() && !draining_ && reader_.bodyComplete();
     keep = co_await writeLocalReply(stream, *state.localReply, !keep) && keep;
   } else if (state.forward) {
-    UpstreamExchange exchange(worker_, socket_, reader_, stream);
-    keep = co_await exchange.run() && !draining_;
+    Http1Downstream downstream(socket_, reader_, stream.request(),
+                               worker_.draining() || draining_);
+    UpstreamExchange exchange(worker_, downstream, downstream, stream);
+    keep = co_await exchange.run();
   } else {
     // A filter stopped without replying or resuming: a bug, but the client gets an answer.
     http::LocalReply reply = http::makeLocalReply(500, "internal error");
@@ -175,35 +191,7 @@ asio::awaitable<bool> DownstreamConnection::writeLocalReply(Stream& stream, http
 }
 
 void DownstreamConnection::log(Stream& stream) {
-  AccessLog& accessLog = worker_.accessLog();
-  if (!accessLog.enabled()) return;
-  const http::RequestHead& request = stream.request();
-  const filter::StreamState& state = stream.state();
-  std::string path;
-  if (auto original = request.headers.get("x-envoy-original-path")) {
-    path.assign(*original);
-  } else {
-    path = request.pathAndQuery();
-  }
-  AccessLogEntry e;
-  e.startTime = stream.startTime;
-  e.method = request.method;
-  e.path = path;
-  e.protocol = request.method.empty() ? "" : (request.version == 10 ? "HTTP/1.0" : "HTTP/1.1");
-  e.responseCode = stream.responseCode;
-  e.responseFlags = state.responseFlags;
-  e.bytesReceived = stream.bytesReceived;
-  e.bytesSent = stream.bytesSent;
-  e.durationMs = std::chrono::duration_cast<std::chrono::milliseconds>(
-                     std::chrono::steady_clock::now() - stream.startSteady)
-                     .count();
-  e.upstreamServiceTime = stream.upstreamServiceTime;
-  e.forwardedFor = request.headers.get("x-forwarded-for").value_or("");
-  e.userAgent = request.headers.get("user-agent").value_or("");
-  e.requestId = request.headers.get("x-request-id").value_or("");
-  e.authority = request.authority;
-  e.upstreamHost = state.upstreamHost;
-  accessLog.write(e);
+  logStream(worker_.accessLog(), stream, stream.request().version == 10 ? "HTTP/1.0" : "HTTP/1.1");
 }
 
 }  // namespace portico::core

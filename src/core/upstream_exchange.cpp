@@ -41,13 +41,37 @@ class ActiveRequest {
   upstream::Host& host_;
 };
 
+// While alive, a client that abandons the request cancels the upstream connection's I/O,
+// so a reset HTTP/2 stream does not keep waiting for its upstream.
+class CancelOnClientGone {
+ public:
+  CancelOnClientGone(DownstreamSink& sink, upstream::UpstreamConnection& conn) : sink_(sink) {
+    sink_.onClientGone([&socket = conn.socket()] {
+      boost::system::error_code ec;
+      socket.cancel(ec);
+    });
+  }
+  ~CancelOnClientGone() { release(); }
+  CancelOnClientGone(const CancelOnClientGone&) = delete;
+  CancelOnClientGone& operator=(const CancelOnClientGone&) = delete;
+  void release() {
+    if (armed_) sink_.onClientGone({});
+    armed_ = false;
+  }
+
+ private:
+  DownstreamSink& sink_;
+  bool armed_ = true;
+};
+
 }  // namespace
 
-UpstreamExchange::UpstreamExchange(Worker& worker, asio::ip::tcp::socket& downstream,
-                                   http::Http1RequestReader& reader, Stream& stream)
+UpstreamExchange::UpstreamExchange(Worker& worker, DownstreamSink& sink, RequestBodySource& body,
+                                   Stream& stream)
     : worker_(worker),
-      downstream_(downstream),
-      reader_(reader),
+      executor_(worker.context().get_executor()),
+      sink_(sink),
+      body_(body),
       stream_(stream),
       route_(*stream.state().route()) {}
 
@@ -80,6 +104,7 @@ asio::awaitable<bool> UpstreamExchange::run() {
   }
   bool staleRetry = false;
   for (;;) {
+    if (sink_.clientGone()) co_return false;
     TryResult result = co_await attempt(*cluster, staleRetry);
     if (result == TryResult::kResponded) co_return keepDownstream_;
     if (result == TryResult::kRetry) {
@@ -99,7 +124,7 @@ asio::awaitable<bool> UpstreamExchange::run() {
         co_await writeLocal(504, "upstream request timeout", "UT");
         co_return keepDownstream_;
       }
-      asio::steady_timer timer(downstream_.get_executor(), wait);
+      asio::steady_timer timer(executor_, wait);
       co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
     }
@@ -137,7 +162,7 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
           std::chrono::duration_cast<std::chrono::milliseconds>(*routeDeadline_ - Clock::now());
       timeout = std::max(std::chrono::milliseconds(1), std::min(timeout, left));
     }
-    auto [ec, fresh] = co_await upstream::UpstreamConnection::connect(downstream_.get_executor(),
+    auto [ec, fresh] = co_await upstream::UpstreamConnection::connect(executor_,
                                                                       host->endpoint, timeout);
     if (ec) {
       tried_.push_back(host.get());
@@ -155,8 +180,16 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
     conn = std::move(fresh);
   }
   upstreamStart_ = Clock::now();
+  if (sink_.clientGone()) {
+    // Gone while we connected: the connection is still clean, keep it for the next stream.
+    host->pool.release(std::move(conn));
+    downstreamBroken_ = true;
+    co_return TryResult::kFailed;
+  }
+  CancelOnClientGone cancelOnGone(sink_, *conn);
 
   if (!co_await sendRequest(*conn)) {
+    if (sink_.clientGone()) downstreamBroken_ = true;
     if (downstreamBroken_ || malformedBody_) co_return TryResult::kFailed;
     if (reused && !staleRetried_ && replayable()) {
       staleRetried_ = true;
@@ -179,7 +212,7 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
       perTryBinds = true;
     }
   }
-  http::IoDeadline deadline(downstream_.get_executor());
+  http::IoDeadline deadline(executor_);
   if (tryDeadline) deadline.armAt(conn->socket(), *tryDeadline);
 
   http::ResponseHead head;
@@ -187,6 +220,10 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
   if (headResult.ec || headResult.malformed) {
     bool timedOut = deadline.expired();
     deadline.disarm();
+    if (sink_.clientGone()) {
+      downstreamBroken_ = true;
+      co_return TryResult::kFailed;
+    }
     tried_.push_back(host.get());
     if (timedOut) {
       if (perTryBinds && mayRetry(RetryOn::k5xx | RetryOn::kGatewayError | RetryOn::kReset |
@@ -221,6 +258,7 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
   }
 
   bool complete = co_await streamResponse(*conn, head);
+  cancelOnGone.release();
   bool timedOut = deadline.expired();
   deadline.disarm();
   if (!complete && timedOut) state.addFlag("UT");
@@ -260,12 +298,9 @@ asio::awaitable<bool> UpstreamExchange::sendRequest(upstream::UpstreamConnection
   }
 
   // Ask for the body only once a connection to the upstream is ready (RFC 7231 5.1.1).
-  if (request.expectContinue && !sentContinue_ && !reader_.hasBufferedBytes()) {
+  if (request.expectContinue && !sentContinue_ && !body_.hasBufferedBytes()) {
     sentContinue_ = true;
-    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    auto [ec, n] = co_await asio::async_write(downstream_, asio::buffer(kContinue),
-                                              asio::as_tuple(asio::use_awaitable));
-    if (ec) {
+    if (!co_await sink_.sendContinue()) {
       downstreamBroken_ = true;
       co_return false;
     }
@@ -280,7 +315,7 @@ asio::awaitable<bool> UpstreamExchange::sendRequest(upstream::UpstreamConnection
   auto piece = std::make_unique<char[]>(kBodyPiece);
   char sizeLine[24];
   for (;;) {
-    auto body = co_await reader_.readBody(piece.get(), kBodyPiece);
+    auto body = co_await body_.readBody(piece.get(), kBodyPiece);
     if (body.failed) {
       bodyReplay_.reset();
       if (body.malformed) {
@@ -341,60 +376,33 @@ asio::awaitable<bool> UpstreamExchange::streamResponse(upstream::UpstreamConnect
 
   const bool headRequest = request.method == "HEAD";
   const bool noBody = headRequest || head.status == 204 || head.status == 304;
-  bool closeDelimitedDown = false;
-  http::ResponseHead& down = head;
-  const bool upstreamChunked = head.framing == http::BodyFraming::kChunked;
-  if (!noBody && head.framing != http::BodyFraming::kContentLength) {
-    if (request.version == 11) {
-      down.framing = http::BodyFraming::kChunked;
-    } else {
-      down.framing = http::BodyFraming::kNone;
-      closeDelimitedDown = true;
-    }
-  }
-  (void)upstreamChunked;
-  keepDownstream_ =
-      request.keepAlive && !worker_.draining() && reader_.bodyComplete() && !closeDelimitedDown;
-  std::string out;
-  http::appendResponseHead(down, request.version == 10 ? 10 : 11, !keepDownstream_, out);
   stream_.responseCode = head.status;
-
-  if (noBody) {
-    co_return co_await writeDownstream(out);
+  bool sent = co_await sink_.sendHead(head, noBody);
+  keepDownstream_ = sink_.keepAlive();
+  if (!sent) {
+    downstreamBroken_ = true;
+    keepDownstream_ = false;
+    co_return false;
   }
-  const bool chunkedDown = down.framing == http::BodyFraming::kChunked;
+  if (noBody) co_return true;
   auto piece = std::make_unique<char[]>(kBodyPiece);
   for (;;) {
     auto body = co_await conn.reader().readBody(piece.get(), kBodyPiece);
     if (body.failed) {
       // Mid-body failure: the client sees a truncated response and a closed connection.
-      if (!out.empty()) co_await writeDownstream(out);
+      co_await sink_.abortResponse();
       if (state.responseFlags.empty()) state.addFlag("UPE");
       keepDownstream_ = false;
       co_return false;
     }
-    std::string_view data(piece.get(), body.bytes);
-    if (chunkedDown) {
-      http::appendChunk(data, out);
-      if (body.done) http::appendLastChunk(out);
-    } else {
-      out.append(data);
-    }
-    if (!out.empty() && !co_await writeDownstream(out)) {
+    if (!co_await sink_.sendBody(std::string_view(piece.get(), body.bytes), body.done)) {
+      downstreamBroken_ = true;
       keepDownstream_ = false;
       co_return false;
     }
     stream_.bytesSent += body.bytes;
-    out.clear();
     if (body.done) co_return true;
   }
-}
-
-asio::awaitable<bool> UpstreamExchange::writeDownstream(const std::string& bytes) {
-  auto [ec, n] = co_await asio::async_write(downstream_, asio::buffer(bytes),
-                                            asio::as_tuple(asio::use_awaitable));
-  if (ec) downstreamBroken_ = true;
-  co_return !ec;
 }
 
 asio::awaitable<bool> UpstreamExchange::writeLocal(unsigned status, std::string_view body,
@@ -403,15 +411,12 @@ asio::awaitable<bool> UpstreamExchange::writeLocal(unsigned status, std::string_
   if (!flag.empty()) state.addFlag(flag);
   const http::RequestHead& request = stream_.request();
   http::LocalReply reply = http::makeLocalReply(status, body);
-  keepDownstream_ = request.keepAlive && !worker_.draining() && reader_.bodyComplete();
-  std::string out;
-  http::appendResponseHead(reply.head, request.version == 10 ? 10 : 11, !keepDownstream_, out);
-  bool withBody = request.method != "HEAD";
-  if (withBody) out.append(reply.body);
+  const bool withBody = request.method != "HEAD";
   stream_.responseCode = status;
-  bool ok = co_await writeDownstream(out);
+  bool ok = co_await sink_.sendHead(reply.head, !withBody);
+  if (ok && withBody) ok = co_await sink_.sendBody(reply.body, true);
+  keepDownstream_ = ok && sink_.keepAlive();
   if (ok && withBody) stream_.bytesSent += reply.body.size();
-  if (!ok) keepDownstream_ = false;
   co_return ok;
 }
 

@@ -1,4 +1,6 @@
-// One client connection on a worker: reads requests with the HTTP/1.1 codec, runs each
+// One client connection on a worker. A connection that starts with the HTTP/2 preface
+// (prior-knowledge h2c) is handed to an Http2Connection; otherwise it reads requests with
+// the HTTP/1.1 codec, runs each
 // through a Stream's filter chain, writes local replies or hands the stream to an
 // UpstreamExchange, logs it, and loops while keep-alive allows. Requests are served one
 // after another, so pipelined requests are answered in order. Lives in the frame of its
@@ -15,6 +17,7 @@
 
 namespace portico::core {
 
+class Http2Connection;
 class Worker;
 
 class DownstreamConnection {
@@ -32,12 +35,14 @@ class DownstreamConnection {
   void abort();
 
  private:
+  enum class Protocol { kHttp1, kHttp2, kClosed };
+  // Peeks at the first bytes without consuming them: the HTTP/2 preface or anything else.
+  boost::asio::awaitable<Protocol> sniffProtocol();
   // Serves one request; false: close the connection afterwards.
   boost::asio::awaitable<bool> serve(Stream& stream);
   boost::asio::awaitable<bool> answerCodecError(Stream& stream,
                                                 const http::Http1RequestReader::HeadResult& r);
   boost::asio::awaitable<bool> writeLocalReply(Stream& stream, http::LocalReply& reply, bool close);
-  void addRequestHeaders(Stream& stream);
   void log(Stream& stream);
 
   Worker& worker_;
@@ -47,6 +52,7 @@ class DownstreamConnection {
   std::string remoteAddress_;
   bool idle_ = true;
   bool draining_ = false;  // this connection only (its listener went away in a reload)
+  Http2Connection* http2_ = nullptr;  // set while the connection speaks HTTP/2
 };
 
 }  // namespace portico::core

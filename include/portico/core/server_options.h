@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "portico/http/codec_limits.h"
+#include "portico/http2/http2_settings.h"
 
 namespace portico::core {
 
@@ -24,6 +25,7 @@ struct ServerOptions {
   bool watchConfig = true;  // inotify on the -c paths; SIGHUP and POST /reload always work
   std::chrono::milliseconds reloadDebounce{100};
   http::CodecLimits codecLimits;
+  http2::Http2Settings http2;
 };
 
 }  // namespace portico::core

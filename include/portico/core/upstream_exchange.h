@@ -1,7 +1,9 @@
 // The router's I/O for one stream: picks a host, takes a pooled connection (or connects),
 // streams the request up, reads the response head (retrying per the route's RetryPolicy
 // and once on a stale keep-alive connection), runs the head back through the filter chain
-// and streams the body down. Bodies pass in 64 KiB pieces: memory stays flat.
+// and streams the body down. Bodies pass in 64 KiB pieces: memory stays flat. The client
+// side is a DownstreamSink and a RequestBodySource, so HTTP/1.1 connections and HTTP/2
+// streams share this code.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -12,8 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "portico/core/downstream_sink.h"
+#include "portico/core/request_body_source.h"
 #include "portico/core/stream.h"
-#include "portico/http/http1_request_reader.h"
 #include "portico/upstream/cluster.h"
 
 namespace portico::core {
@@ -22,8 +25,7 @@ class Worker;
 
 class UpstreamExchange {
  public:
-  UpstreamExchange(Worker& worker, boost::asio::ip::tcp::socket& downstream,
-                   http::Http1RequestReader& reader, Stream& stream);
+  UpstreamExchange(Worker& worker, DownstreamSink& sink, RequestBodySource& body, Stream& stream);
 
   // Returns whether the downstream connection may carry another request.
   boost::asio::awaitable<bool> run();
@@ -40,7 +42,6 @@ class UpstreamExchange {
   boost::asio::awaitable<bool> sendRequest(upstream::UpstreamConnection& conn);
   boost::asio::awaitable<bool> streamResponse(upstream::UpstreamConnection& conn,
                                               http::ResponseHead& head);
-  boost::asio::awaitable<bool> writeDownstream(const std::string& bytes);
   boost::asio::awaitable<bool> writeLocal(unsigned status, std::string_view body,
                                           std::string_view flag);
   bool mayRetry(uint32_t reasonBits) const;
@@ -48,8 +49,9 @@ class UpstreamExchange {
   bool replayable() const { return !bodyStarted_ || bodyReplay_.has_value(); }
 
   Worker& worker_;
-  boost::asio::ip::tcp::socket& downstream_;
-  http::Http1RequestReader& reader_;
+  boost::asio::any_io_executor executor_;
+  DownstreamSink& sink_;
+  RequestBodySource& body_;
   Stream& stream_;
   const route::Route& route_;
   std::vector<const upstream::Host*> tried_;

@@ -17,7 +17,7 @@ struct RequestHead {
   std::string query;      // after '?', without it
   bool hasQuery = false;  // a '?' was present (even with an empty query)
   std::string authority;  // Host header (not kept in `headers`)
-  unsigned version = 11;  // 10 or 11
+  unsigned version = 11;  // 10 or 11; 20 for a request that came over HTTP/2
   HeaderMap headers;      // end-to-end headers only: hop-by-hop ones are stripped by the codec
   BodyFraming framing = BodyFraming::kNone;
   uint64_t contentLength = 0;

@@ -1,0 +1,86 @@
+// The server side of one HTTP/2 connection as nghttp2 sees it: bytes in, frames decoded to
+// Handler calls, responses submitted, bytes out. Knows nothing of sockets or streams' work;
+// core::Http2Connection owns it and does the I/O. Flow control is manual: received DATA
+// counts against the window until consume() says the bytes were taken.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "portico/http2/http2_settings.h"
+
+struct nghttp2_session;
+
+namespace portico::http2 {
+
+struct HeaderField {
+  std::string_view name;
+  std::string_view value;
+};
+
+// RFC 9113 7 error codes we send.
+enum class ErrorCode : uint32_t {
+  kNoError = 0x0,
+  kInternalError = 0x2,
+  kRefusedStream = 0x7,
+  kCancel = 0x8,
+  kEnhanceYourCalm = 0xb,
+};
+
+class ServerSession {
+ public:
+  // Called from inside receive() and send(); must not call receive() or send() back.
+  class Handler {
+   public:
+    virtual ~Handler() = default;
+    virtual void onStreamBegin(int32_t id) noexcept = 0;
+    virtual void onHeader(int32_t id, std::string_view name, std::string_view value) noexcept = 0;
+    // The request's header block is complete; `endStream`: no body follows.
+    virtual void onRequestHead(int32_t id, bool endStream) noexcept = 0;
+    virtual void onData(int32_t id, std::string_view data) noexcept = 0;
+    virtual void onRequestEnd(int32_t id) noexcept = 0;
+    virtual void onResetByPeer(int32_t id) noexcept = 0;
+    // Last call for `id`: nghttp2 forgot the stream.
+    virtual void onStreamClose(int32_t id, uint32_t errorCode) noexcept = 0;
+    // Response DATA: copy up to `capacity` bytes into `out`; `eof` when the body ends there.
+    // nullopt: nothing yet (the stream waits until resumeData()).
+    virtual std::optional<std::size_t> readResponseBody(int32_t id, uint8_t* out,
+                                                        std::size_t capacity,
+                                                        bool& eof) noexcept = 0;
+  };
+
+  ServerSession(Handler& handler, const Http2Settings& settings);
+  ~ServerSession();
+  ServerSession(const ServerSession&) = delete;
+  ServerSession& operator=(const ServerSession&) = delete;
+
+  // Feeds received bytes (the client preface first). False: the connection is broken
+  // beyond repair; send() may still have a GOAWAY to flush.
+  bool receive(const uint8_t* data, std::size_t size);
+  // Appends frames to send to `out`, up to about `limit` bytes. False: fatal error.
+  bool send(std::string& out, std::size_t limit);
+  // Both false: the session is over (GOAWAY exchanged, no streams left).
+  bool wantRead() const;
+  bool wantWrite() const;
+
+  // Submits a response head; `withBody`: DATA follows via Handler::readResponseBody.
+  bool submitResponse(int32_t id, const std::vector<HeaderField>& headers, bool withBody);
+  // A deferred response body has more bytes.
+  void resumeData(int32_t id);
+  // `size` received DATA bytes of `id` were taken: reopen the windows.
+  void consume(int32_t id, std::size_t size);
+  void resetStream(int32_t id, ErrorCode code);
+  // GOAWAY with `code` now; streams in flight are cut.
+  void terminate(ErrorCode code);
+  // GOAWAY(NO_ERROR) naming the last stream seen: streams in flight finish, no new ones.
+  void shutdownGracefully();
+
+ private:
+  nghttp2_session* session_ = nullptr;
+};
+
+}  // namespace portico::http2
