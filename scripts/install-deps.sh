@@ -19,14 +19,13 @@ TEST_PKGS=(
   curl nghttp2-client openssl redis-server wrk python3 procps iproute2
 )
 BENCH_PKGS=(nginx-light haproxy)
-# The shared libraries `ldd build/release/portico` lists, by Debian 12 package (the direct ones
-# and those they pull in), plus curl for the container HEALTHCHECK and ca-certificates for
-# upstream TLS. tests/integration/container_test.cpp fails when a library is missing here.
+# Every shared library `ldd build/release/portico` lists, by Debian 12 package, plus
+# libnghttp2-14 (HTTP/2, being wired), curl for the container HEALTHCHECK and ca-certificates
+# for upstream TLS. tests/integration/container_test.cpp fails when a library is missing here.
 RUNTIME_PKGS=(
   libc6 libgcc-s1 libstdc++6
-  libboost-program-options1.81.0 libboost-url1.81.0 libboost-json1.81.0
-  libnghttp2-14 libssl3 libyaml-cpp0.7 libspdlog1.10 libfmt9 libre2-9 libabsl20220623
-  libhiredis0.14
+  libboost-program-options1.81.0 libboost-url1.81.0
+  libssl3 libyaml-cpp0.7 libspdlog1.10 libfmt9 libre2-9 libhiredis0.14 libnghttp2-14
   curl ca-certificates
 )
 
