@@ -250,6 +250,15 @@ TEST(Container, ImageAgreesWithKubernetesManifests) {
                                                         {"https", 8443}}));
   EXPECT_EQ(container["readinessProbe"]["httpGet"]["path"].as<std::string>(), "/ready");
 
+  // The preStop hook's tool ships in every Debian image (an Essential package).
+  auto preStop = container["lifecycle"]["preStop"]["exec"]["command"][0].as<std::string>();
+  auto tool = runCommand("command -v " + preStop);
+  ASSERT_EQ(tool.exitCode, 0) << preStop;
+  tool.output.erase(tool.output.find_last_not_of('\n') + 1);
+  auto essential =
+      runCommand("dpkg-query -W -f='${Essential}' " + owningPackage(tool.output));
+  EXPECT_EQ(essential.output, "yes") << tool.output;
+
   std::map<std::string, std::string> mounts;
   for (const auto& m : container["volumeMounts"])
     mounts[m["mountPath"].as<std::string>()] = m["name"].as<std::string>();

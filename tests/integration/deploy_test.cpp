@@ -90,9 +90,13 @@ TEST(Deploy, DeploymentProbesGraceResourcesAndMounts) {
   EXPECT_EQ(container["livenessProbe"]["tcpSocket"]["port"].as<std::string>(), "admin");
   EXPECT_EQ(ports["admin"], 15000);
 
+  // The grace period covers the preStop wait plus the whole drain, with room to spare.
   const long drain = drainTimeDefault();
   ASSERT_GT(drain, 0);
-  EXPECT_GT(pod["terminationGracePeriodSeconds"].as<long>(), drain + 5);
+  auto preStop = container["lifecycle"]["preStop"]["exec"]["command"].as<std::vector<std::string>>();
+  ASSERT_EQ(preStop.size(), 2u);
+  EXPECT_EQ(preStop[0], "sleep");
+  EXPECT_GT(pod["terminationGracePeriodSeconds"].as<long>(), std::stol(preStop[1]) + drain + 5);
 
   EXPECT_TRUE(container["resources"]["requests"]["cpu"]);
   EXPECT_TRUE(container["resources"]["requests"]["memory"]);
