@@ -282,9 +282,12 @@ TEST_F(ContainerCommand, ServesTheConfigMapAnswersHealthcheckAndDrainsOnStopSign
   fs::create_directories(config);
   fs::create_directories(credentials);
   for (const auto& file : manifest("ConfigMap")["data"]) {
+    const auto name = file.first.as<std::string>();
     std::string text = file.second.as<std::string>();
-    RE2::GlobalReplace(&text, "number: 8080\\b", "number: " + std::to_string(port));
-    dir.write("config/" + file.first.as<std::string>(), text);
+    if (name == "gateway.yaml") {
+      ASSERT_TRUE(RE2::Replace(&text, "number: 8080\\b", "number: " + std::to_string(port)));
+    }
+    dir.write("config/" + name, text);
   }
 
   const bool hasCredentialsFlag =
