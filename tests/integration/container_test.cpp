@@ -80,8 +80,10 @@ std::vector<std::string> runtimePackages() {
 std::string owningPackage(const fs::path& path) {
   std::vector<std::string> candidates = {path.string()};
   std::string s = path.string();
-  if (s.starts_with("/usr/")) candidates.push_back(s.substr(4));
-  else candidates.push_back("/usr" + s);
+  if (s.starts_with("/usr/"))
+    candidates.push_back(s.substr(4));
+  else
+    candidates.push_back("/usr" + s);
   std::error_code ec;
   auto real = fs::canonical(path, ec);
   if (!ec) {
@@ -147,8 +149,8 @@ TEST(Container, BuildStepsAreTheReadmeScripts) {
     std::string script;
     while (RE2::FindAndConsume(&input, "([\\w/.-]*\\.sh)\\b", &script)) called.insert(script);
   }
-  EXPECT_THAT(called, ::testing::IsSupersetOf({"scripts/install-deps.sh", "scripts/build.sh",
-                                                "/tmp/install-deps.sh"}));
+  EXPECT_THAT(called, ::testing::IsSupersetOf(
+                          {"scripts/install-deps.sh", "scripts/build.sh", "/tmp/install-deps.sh"}));
   for (const auto& script : called) {
     fs::path p = script.starts_with("/tmp/") ? kSource / "scripts" / fs::path(script).filename()
                                              : kSource / script;
@@ -162,7 +164,8 @@ TEST(Container, BuildStepsAreTheReadmeScripts) {
   bool installsBuildSet = false, installsRuntimeSet = false;
   for (const auto& i : all) {
     if (i.keyword != "RUN") continue;
-    installsBuildSet |= i.stage == "build" && i.args.find("install-deps.sh build") != std::string::npos;
+    installsBuildSet |=
+        i.stage == "build" && i.args.find("install-deps.sh build") != std::string::npos;
     installsRuntimeSet |=
         i.stage == "runtime" && i.args.find("install-deps.sh runtime") != std::string::npos;
   }
@@ -246,8 +249,8 @@ TEST(Container, ImageAgreesWithKubernetesManifests) {
   std::map<std::string, int> containerPorts;
   for (const auto& p : container["ports"])
     containerPorts[p["name"].as<std::string>()] = p["containerPort"].as<int>();
-  EXPECT_EQ(containerPorts, (std::map<std::string, int>{{"admin", 15000}, {"http", 8080},
-                                                        {"https", 8443}}));
+  EXPECT_EQ(containerPorts,
+            (std::map<std::string, int>{{"admin", 15000}, {"http", 8080}, {"https", 8443}}));
   EXPECT_EQ(container["readinessProbe"]["httpGet"]["path"].as<std::string>(), "/ready");
 
   // The preStop hook's tool ships in every Debian image (an Essential package).
@@ -255,8 +258,7 @@ TEST(Container, ImageAgreesWithKubernetesManifests) {
   auto tool = runCommand("command -v " + preStop);
   ASSERT_EQ(tool.exitCode, 0) << preStop;
   tool.output.erase(tool.output.find_last_not_of('\n') + 1);
-  auto essential =
-      runCommand("dpkg-query -W -f='${Essential}' " + owningPackage(tool.output));
+  auto essential = runCommand("dpkg-query -W -f='${Essential}' " + owningPackage(tool.output));
   EXPECT_EQ(essential.output, "yes") << tool.output;
 
   std::map<std::string, std::string> mounts;

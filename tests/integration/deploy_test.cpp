@@ -53,8 +53,8 @@ TEST(Deploy, ManifestsHaveTheFourKinds) {
   auto m = manifestsByKind();
   std::set<std::string> kinds;
   for (const auto& [k, _] : m) kinds.insert(k);
-  EXPECT_EQ(kinds, (std::set<std::string>{"ConfigMap", "Deployment", "PodDisruptionBudget",
-                                          "Service"}));
+  EXPECT_EQ(kinds,
+            (std::set<std::string>{"ConfigMap", "Deployment", "PodDisruptionBudget", "Service"}));
 }
 
 TEST(Deploy, ConfigMapFilesPassValidate) {
@@ -93,7 +93,8 @@ TEST(Deploy, DeploymentProbesGraceResourcesAndMounts) {
   // The grace period covers the preStop wait plus the whole drain, with room to spare.
   const long drain = drainTimeDefault();
   ASSERT_GT(drain, 0);
-  auto preStop = container["lifecycle"]["preStop"]["exec"]["command"].as<std::vector<std::string>>();
+  auto preStop =
+      container["lifecycle"]["preStop"]["exec"]["command"].as<std::vector<std::string>>();
   ASSERT_EQ(preStop.size(), 2u);
   EXPECT_EQ(preStop[0], "sleep");
   EXPECT_GT(pod["terminationGracePeriodSeconds"].as<long>(), std::stol(preStop[1]) + drain + 5);

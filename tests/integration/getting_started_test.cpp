@@ -57,11 +57,10 @@ TEST(GettingStarted, WalkThroughRunsAsWritten) {
   const auto blocks = fencedBlocks(doc);
   ASSERT_FALSE(blocks.empty());
 
-  const std::map<std::string, std::string> ports = {
-      {"8080", std::to_string(freePort())},
-      {"8081", std::to_string(freePort())},
-      {"8082", std::to_string(freePort())},
-      {"15000", std::to_string(freePort())}};
+  const std::map<std::string, std::string> ports = {{"8080", std::to_string(freePort())},
+                                                    {"8081", std::to_string(freePort())},
+                                                    {"8082", std::to_string(freePort())},
+                                                    {"15000", std::to_string(freePort())}};
 
   // One script; markers between command blocks split its output per block. Background jobs
   // the doc starts are stopped by pid when the script ends, whatever happens.
