@@ -3,6 +3,7 @@
 // every shared library the built binary loads; its user, ports, paths and health check agree
 // with deploy/kubernetes/; and the binary serves the Kubernetes ConfigMap when started with
 // the image's ENTRYPOINT + CMD, answers the HEALTHCHECK command, and drains on STOPSIGNAL.
+#include <fnmatch.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <re2/re2.h>
@@ -177,6 +178,37 @@ TEST(Container, BuildStepsAreTheReadmeScripts) {
     copiesBinary |= i->args == "--from=build /src/build/release/portico /usr/local/bin/portico";
   EXPECT_TRUE(copiesBinary);
   EXPECT_NE(readFile(kSource / "scripts/build.sh").find("-B build/release"), std::string::npos);
+}
+
+// .dockerignore must not drop what the build stage compiles. Docker matches patterns like
+// Go's filepath.Match, which agrees with fnmatch(FNM_PATHNAME) for the patterns used here.
+TEST(Container, DockerignoreKeepsEveryTrackedBuildInput) {
+  std::vector<std::string> patterns;
+  std::istringstream in(readFile(kSource / ".dockerignore"));
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line[0] != '#') patterns.push_back(line);
+  }
+  ASSERT_FALSE(patterns.empty());
+  auto files = runCommand("git -C " + kSource.string() + " ls-files");
+  ASSERT_EQ(files.exitCode, 0) << files.output;
+  std::istringstream tracked(files.output);
+  int inputs = 0;
+  for (std::string file; std::getline(tracked, file);) {
+    if (file == "CMakeLists.txt" || file.starts_with("src/") || file.starts_with("include/") ||
+        file.starts_with("tests/") || file.starts_with("scripts/") || file.starts_with("config/")) {
+      ++inputs;
+      // A pattern excludes a path when it matches the path or one of its parent directories.
+      for (auto pos = file.find('/');; pos = file.find('/', pos + 1)) {
+        const std::string prefix = file.substr(0, pos);
+        for (const auto& pattern : patterns) {
+          EXPECT_NE(::fnmatch(pattern.c_str(), prefix.c_str(), FNM_PATHNAME), 0)
+              << pattern << " excludes " << file;
+        }
+        if (pos == std::string::npos) break;
+      }
+    }
+  }
+  EXPECT_GT(inputs, 100);
 }
 
 TEST(Container, RuntimePackagesCoverEveryLinkedLibrary) {
