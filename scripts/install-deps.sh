@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package Portico needs to build, test and benchmark.
+# Installs every Debian 12 package Portico needs to build, test and benchmark, or (`runtime`)
+# only what the built binary needs to run: the container image's runtime stage calls this.
 # Idempotent; run as root (or with sudo available). See docs/dependencies.md for why each is here.
+# `--print` lists the packages of a set instead of installing them (tests compare it to `ldd`).
 set -euo pipefail
 
 SUDO=""
@@ -17,14 +19,28 @@ TEST_PKGS=(
   curl nghttp2-client openssl redis-server wrk python3 procps iproute2
 )
 BENCH_PKGS=(nginx-light haproxy)
+# Every shared library `ldd build/release/portico` lists, by Debian 12 package, plus
+# libnghttp2-14 (HTTP/2, being wired), curl for the container HEALTHCHECK and ca-certificates
+# for upstream TLS. tests/integration/container_test.cpp fails when a library is missing here.
+RUNTIME_PKGS=(
+  libc6 libgcc-s1 libstdc++6
+  libboost-program-options1.81.0 libboost-url1.81.0
+  libssl3 libyaml-cpp0.7 libspdlog1.10 libfmt9 libre2-9 libhiredis0.14 libnghttp2-14
+  curl ca-certificates
+)
 
-want=("${BUILD_PKGS[@]}")
-case "${1:-build}" in
-  build) ;;
-  test) want+=("${TEST_PKGS[@]}") ;;
-  bench) want+=("${TEST_PKGS[@]}" "${BENCH_PKGS[@]}") ;;
-  *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
+set_name="${1:-build}"
+case "$set_name" in
+  build) want=("${BUILD_PKGS[@]}") ;;
+  test) want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}") ;;
+  bench) want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${BENCH_PKGS[@]}") ;;
+  runtime) want=("${RUNTIME_PKGS[@]}") ;;
+  *) echo "usage: $0 [build|test|bench|runtime] [--print]" >&2; exit 2 ;;
 esac
+if [ "${2:-}" = "--print" ]; then
+  printf '%s\n' "${want[@]}"
+  exit 0
+fi
 
 missing=()
 for p in "${want[@]}"; do
