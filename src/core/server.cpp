@@ -17,6 +17,7 @@
 #include "portico/reload/config_reloader.h"
 #include "portico/reload/config_watcher.h"
 #include "portico/reload/snapshot_builder.h"
+#include "portico/reload/snapshot_reaper.h"
 #include "portico/stats/stats_registry.h"
 
 namespace portico::core {
@@ -55,6 +56,7 @@ std::vector<std::string> certificateFiles(const route::Snapshot& snapshot) {
 // the access log they use, the reloader and the watcher first of all.
 struct Server::Runtime {
   asio::io_context main{1};
+  reload::SnapshotReaper reaper;  // outlives every snapshot below
   std::unique_ptr<AccessLog> accessLog;
   std::unique_ptr<SnapshotStore> store;
   stats::StatsRegistry stats;
@@ -155,7 +157,8 @@ bool Server::start() {
     std::cerr << "portico: configuration has errors; not starting\n";
     return false;
   }
-  route::SnapshotPtr snapshot = first.snapshot;
+  route::SnapshotPtr snapshot = rt_->reaper.adopt(first.snapshot);
+  first.snapshot.reset();
   if (snapshot->listeners.empty()) {
     spdlog::warn("no Gateway selects labels of this proxy: no listener opened");
   }
@@ -191,7 +194,12 @@ bool Server::start() {
   rt_->listening = listenerKeys(*snapshot, options_);
 
   rt_->reloader = std::make_unique<reload::ConfigReloader>(
-      rt_->main, [this] { return reload::buildSnapshot(options_); },
+      rt_->main,
+      [this] {
+        reload::BuildResult r = reload::buildSnapshot(options_);
+        if (r.snapshot) r.snapshot = rt_->reaper.adopt(std::move(r.snapshot));
+        return r;
+      },
       [this](const route::SnapshotPtr& next, std::string& error) { return apply(next, error); });
   rt_->reloader->setInitial(snapshot);
   rt_->watcher = std::make_unique<reload::ConfigWatcher>(
