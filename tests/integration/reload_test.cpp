@@ -197,6 +197,10 @@ TEST_F(ReloadTest, HundredRewritesUnderLoadLoseNothingAndEachVersionIsSeenWithin
   EXPECT_EQ(r.non2xx, 0u) << r.output;
   EXPECT_GT(alpha.requests(), 0u);
   EXPECT_GT(beta.requests(), 0u);
+  // Both clusters exist in every version, so their pools survive every reload: at most
+  // one connection per concurrent request per worker, not new ones per reload.
+  EXPECT_LE(alpha.connections(), 2u * 21u) << "alpha pool rebuilt on reload?";
+  EXPECT_LE(beta.connections(), 2u * 21u) << "beta pool rebuilt on reload?";
   EXPECT_EQ(reloadCounter(gw->adminPort(), "failures"), 0);
   std::cout << "[ reload ] 100 versions, slowest observed " << slowest.count() << " ms; wrk "
             << r.requests << " requests, 0 errors\n";
