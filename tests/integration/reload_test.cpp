@@ -162,20 +162,31 @@ class ReloadTest : public ::testing::Test {
                                    options);
     ASSERT_TRUE(gw->ready()) << gw->log();
   }
+  // The gateway, plus a keep-alive probe that has seen generation 0.
+  void startWithProbe() {
+    startGateway();
+    probe = std::make_unique<HttpProbe>(port);
+    ASSERT_TRUE(probe->connect());
+    std::string why;
+    ASSERT_TRUE(awaitGeneration(*probe, 0, 1s, why)) << why;
+  }
+  static void expectNothingLost(const WrkResult& r) {
+    EXPECT_GT(r.requests, 100u) << r.output;
+    EXPECT_EQ(r.socketErrors, 0u) << r.output;
+    EXPECT_EQ(r.non2xx, 0u) << r.output;
+  }
 
   TempDir dir;
   Upstream alpha{"alpha"};
   Upstream beta{"beta"};
   uint16_t port = freePort();
   std::unique_ptr<Gateway> gw;
+  std::unique_ptr<HttpProbe> probe;
 };
 
 TEST_F(ReloadTest, HundredRewritesUnderLoadLoseNothingAndEachVersionIsSeenWithinASecond) {
-  startGateway();
-  HttpProbe probe(port);
-  ASSERT_TRUE(probe.connect());
+  ASSERT_NO_FATAL_FAILURE(startWithProbe());
   std::string why;
-  ASSERT_TRUE(awaitGeneration(probe, 0, 1s, why)) << why;
 
   SteadyLoad load(dir, port);
   usleep(300 * 1000);  // let wrk's connections open
@@ -187,14 +198,12 @@ TEST_F(ReloadTest, HundredRewritesUnderLoadLoseNothingAndEachVersionIsSeenWithin
     } else {
       writeByRename(gw->configPath(), yaml);
     }
-    auto took = awaitGeneration(probe, generation, 1s, why);
+    auto took = awaitGeneration(*probe, generation, 1s, why);
     ASSERT_TRUE(took) << "generation " << generation << ": " << why << "\n" << gw->log();
     slowest = std::max(slowest, *took);
   }
   WrkResult r = load.finish();
-  EXPECT_GT(r.requests, 100u) << r.output;
-  EXPECT_EQ(r.socketErrors, 0u) << r.output;
-  EXPECT_EQ(r.non2xx, 0u) << r.output;
+  expectNothingLost(r);
   EXPECT_GT(alpha.requests(), 0u);
   EXPECT_GT(beta.requests(), 0u);
   // Both clusters exist in every version, so their pools survive every reload: at most
@@ -207,11 +216,8 @@ TEST_F(ReloadTest, HundredRewritesUnderLoadLoseNothingAndEachVersionIsSeenWithin
 }
 
 TEST_F(ReloadTest, InvalidEditsKeepTheOldRoutesServingAndAreCountedExactly) {
-  startGateway();
-  HttpProbe probe(port);
-  ASSERT_TRUE(probe.connect());
+  ASSERT_NO_FATAL_FAILURE(startWithProbe());
   std::string why;
-  ASSERT_TRUE(awaitGeneration(probe, 0, 1s, why)) << why;
 
   SteadyLoad load(dir, port);
   usleep(300 * 1000);
@@ -229,20 +235,18 @@ TEST_F(ReloadTest, InvalidEditsKeepTheOldRoutesServingAndAreCountedExactly) {
       }
       ASSERT_EQ(reloadCounter(gw->adminPort(), "failures"), invalid) << gw->log();
       // Still the last good generation, on the same connection.
-      ASSERT_TRUE(awaitGeneration(probe, generation, 100ms, why)) << why;
+      ASSERT_TRUE(awaitGeneration(*probe, generation, 100ms, why)) << why;
       continue;
     }
     ++generation;
     writeInPlace(gw->configPath(), valid);
-    ASSERT_TRUE(awaitGeneration(probe, generation, 1s, why))
+    ASSERT_TRUE(awaitGeneration(*probe, generation, 1s, why))
         << "generation " << generation << ": " << why << "\n" << gw->log();
   }
   WrkResult r = load.finish();
   EXPECT_EQ(invalid, 20);
   EXPECT_EQ(reloadCounter(gw->adminPort(), "failures"), 20);
-  EXPECT_GT(r.requests, 100u) << r.output;
-  EXPECT_EQ(r.socketErrors, 0u) << r.output;
-  EXPECT_EQ(r.non2xx, 0u) << r.output;
+  expectNothingLost(r);
   // Each rejected edit was logged with its position.
   std::string log = gw->log();
   EXPECT_NE(log.find("gateway.yaml:"), std::string::npos);
