@@ -161,6 +161,9 @@ asio::awaitable<bool> DownstreamConnection::answerCodecError(
 
 asio::awaitable<bool> DownstreamConnection::writeLocalReply(Stream& stream, http::LocalReply& reply,
                                                             bool close) {
+  if (auto id = stream.request().headers.get("x-request-id")) {
+    reply.head.headers.set("x-request-id", *id);  // returned to the client, as Envoy does
+  }
   std::string out;
   unsigned version = stream.request().version == 10 ? 10 : 11;
   http::appendResponseHead(reply.head, version, close, out);
@@ -174,10 +177,26 @@ asio::awaitable<bool> DownstreamConnection::writeLocalReply(Stream& stream, http
 }
 
 void DownstreamConnection::log(Stream& stream) {
-  AccessLog& accessLog = worker_.accessLog();
-  if (!accessLog.enabled()) return;
   const http::RequestHead& request = stream.request();
   const filter::StreamState& state = stream.state();
+  auto duration = std::chrono::steady_clock::now() - stream.startSteady;
+  {
+    // The stream's end: Istio's request metrics, on this worker's own series.
+    stats::RequestSample sample;
+    sample.responseCode = stream.responseCode;
+    sample.responseFlags = state.responseFlags;
+    if (const upstream::ClusterConfig* cluster = state.cluster) {
+      sample.clusterName = cluster->name;
+      sample.host = cluster->host;
+      sample.subset = cluster->subset;
+    }
+    sample.durationMs = std::chrono::duration<double, std::milli>(duration).count();
+    sample.requestBytes = stream.bytesReceived;
+    sample.responseBytes = stream.bytesSent;
+    worker_.requestMetrics().record(sample);
+  }
+  AccessLog& accessLog = worker_.accessLog();
+  if (!accessLog.enabled()) return;
   std::string path;
   if (auto original = request.headers.get("x-envoy-original-path")) {
     path.assign(*original);
@@ -193,16 +212,14 @@ void DownstreamConnection::log(Stream& stream) {
   e.responseFlags = state.responseFlags;
   e.bytesReceived = stream.bytesReceived;
   e.bytesSent = stream.bytesSent;
-  e.durationMs = std::chrono::duration_cast<std::chrono::milliseconds>(
-                     std::chrono::steady_clock::now() - stream.startSteady)
-                     .count();
+  e.durationMs = std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
   e.upstreamServiceTime = stream.upstreamServiceTime;
   e.forwardedFor = request.headers.get("x-forwarded-for").value_or("");
   e.userAgent = request.headers.get("user-agent").value_or("");
   e.requestId = request.headers.get("x-request-id").value_or("");
   e.authority = request.authority;
   e.upstreamHost = state.upstreamHost;
-  accessLog.write(e);
+  accessLog.write(e, worker_.id());
 }
 
 }  // namespace portico::core

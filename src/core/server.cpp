@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "portico/admin/admin_server.h"
+#include "portico/admin/gateway_admin.h"
 #include "portico/config/config_set.h"
 #include "portico/core/access_log.h"
 #include "portico/core/snapshot_store.h"
@@ -75,7 +76,7 @@ int Server::run() {
     spdlog::warn("no Gateway selects labels of this proxy: no listener opened");
   }
 
-  AccessLog accessLog(options_.accessLog);
+  AccessLog accessLog(options_.accessLog, options_.accessLogFormat, options_.concurrency);
   if (!accessLog.ok()) {
     std::cerr << "portico: cannot open access log " << options_.accessLog << "\n";
     return 1;
@@ -117,6 +118,19 @@ int Server::run() {
     for (auto& w : workers) w->drain();
     mainContext.stop();
   });
+
+  // --- metrics, admin pages, access-log reopen (issue #7)
+  admin::installGatewayAdmin(adminServer, stats_, workers, accessLog);
+  asio::signal_set reopenSignal(mainContext, SIGUSR1);
+  std::function<void()> awaitReopen = [&] {
+    reopenSignal.async_wait([&](boost::system::error_code ec, int) {
+      if (ec) return;
+      accessLog.reopen();  // logrotate moved the file away
+      awaitReopen();
+    });
+  };
+  awaitReopen();
+  // --- end issue #7
 
   for (auto& w : workers) w->start();
   adminServer.start();

@@ -137,8 +137,11 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
           std::chrono::duration_cast<std::chrono::milliseconds>(*routeDeadline_ - Clock::now());
       timeout = std::max(std::chrono::milliseconds(1), std::min(timeout, left));
     }
+    ++host->pool.counters.connecting;  // stats: pending request
     auto [ec, fresh] = co_await upstream::UpstreamConnection::connect(downstream_.get_executor(),
                                                                       host->endpoint, timeout);
+    --host->pool.counters.connecting;
+    ++(ec ? host->pool.counters.connectFail : host->pool.counters.created);
     if (ec) {
       tried_.push_back(host.get());
       if (routeDeadline_ && Clock::now() >= *routeDeadline_) {
@@ -155,6 +158,7 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
     conn = std::move(fresh);
   }
   upstreamStart_ = Clock::now();
+  ++host->pool.counters.requests;
 
   if (!co_await sendRequest(*conn)) {
     if (downstreamBroken_ || malformedBody_) co_return TryResult::kFailed;
@@ -403,6 +407,7 @@ asio::awaitable<bool> UpstreamExchange::writeLocal(unsigned status, std::string_
   if (!flag.empty()) state.addFlag(flag);
   const http::RequestHead& request = stream_.request();
   http::LocalReply reply = http::makeLocalReply(status, body);
+  if (auto id = request.headers.get("x-request-id")) reply.head.headers.set("x-request-id", *id);
   keepDownstream_ = request.keepAlive && !worker_.draining() && reader_.bodyComplete();
   std::string out;
   http::appendResponseHead(reply.head, request.version == 10 ? 10 : 11, !keepDownstream_, out);

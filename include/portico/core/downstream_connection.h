@@ -29,6 +29,8 @@ class DownstreamConnection {
   void drain();
   // Close the socket now (shutdown after the drain time).
   void abort();
+  // True while waiting for the next request head (stats: requests active).
+  bool idle() const { return idle_; }
 
  private:
   // Serves one request; false: close the connection afterwards.

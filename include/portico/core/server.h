@@ -4,6 +4,7 @@
 #pragma once
 
 #include "portico/core/server_options.h"
+#include "portico/stats/stats_registry.h"
 
 namespace portico::core {
 
@@ -15,6 +16,8 @@ class Server {
 
  private:
   ServerOptions options_;
+  // Every stats source of the process, scraped by /stats and /stats/prometheus.
+  stats::StatsRegistry stats_;
 };
 
 }  // namespace portico::core

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "portico/core/access_log.h"
 #include "portico/http/codec_limits.h"
 
 namespace portico::core {
@@ -19,6 +20,7 @@ struct ServerOptions {
   std::map<std::string, std::string> gatewayLabels{{"istio", "ingressgateway"}};
   std::string bindAddress = "0.0.0.0";
   std::string accessLog = "-";  // path, "-" (stdout) or "off"
+  AccessLogFormat accessLogFormat = AccessLogFormat::kText;
   std::chrono::seconds drainTime{5};
   bool strict = false;
   http::CodecLimits codecLimits;

@@ -21,6 +21,10 @@ class ClusterManager {
     for (auto& [name, cluster] : clusters_) cluster->sweepIdle();
   }
   void clear() { clusters_.clear(); }
+  // Every cluster this worker has built, by name (stats scrapes, on the worker thread).
+  const std::unordered_map<std::string, std::shared_ptr<Cluster>>& all() const {
+    return clusters_;
+  }
 
  private:
   boost::asio::any_io_executor executor_;
