@@ -3,7 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/steady_timer.hpp>
-#include <boost/url/parse_query.hpp>
+#include <boost/url/pct_string_view.hpp>
+#include <algorithm>
 #include <csignal>
 
 #include "portico/core/access_log.h"
@@ -14,14 +15,22 @@
 namespace portico::admin {
 namespace {
 
-// The decoded value of `key` in a raw query string, or nullopt.
+// The decoded value of `key` in a raw query string, or nullopt. The pairs are split here:
+// iterating boost::urls::parse_query() in Boost 1.81 read values past the end of the view
+// ("level=error" came back as "errorx=1A" after an earlier, longer query).
 std::optional<std::string> queryParam(std::string_view query, std::string_view key) {
-  auto params = boost::urls::parse_query(query);
-  if (!params) return std::nullopt;
-  for (auto param : *params) {
-    if (param.key.decode() == key) {
-      return param.has_value ? param.value.decode() : std::string();
-    }
+  while (!query.empty()) {
+    std::string_view pair = query.substr(0, query.find('&'));
+    query.remove_prefix(std::min(query.size(), pair.size() + 1));
+    std::string_view name = pair.substr(0, pair.find('='));
+    if (name != key) continue;
+    if (name.size() == pair.size()) return std::string();
+    std::string_view raw = pair.substr(name.size() + 1);
+    auto encoded = boost::urls::make_pct_string_view(raw);
+    if (!encoded) return std::string(raw);
+    boost::urls::encoding_opts opts;
+    opts.space_as_plus = true;
+    return encoded->decode(opts);
   }
   return std::nullopt;
 }

@@ -10,8 +10,8 @@
 namespace portico::testing {
 namespace {
 
-// /app* goes to the running upstream, /down* to a port nobody listens on, anything else
-// matches no route (404 NR).
+// /app* goes to the running upstream, /down* to a port nobody listens on (no retries, so
+// one try and a plain UF), anything else matches no route (404 NR).
 std::string metricsConfig(uint16_t port, uint16_t appPort, uint16_t closedPort) {
   return seedGateway(port) +
          staticServiceEntry("app", "app.default.svc.cluster.local", 80, appPort) +
@@ -21,14 +21,15 @@ std::string metricsConfig(uint16_t port, uint16_t appPort, uint16_t closedPort) 
          "  - match: [{uri: {prefix: /app}}]\n"
          "    route: [{destination: {host: app, port: {number: 80}}}]\n"
          "  - match: [{uri: {prefix: /down}}]\n"
-         "    route: [{destination: {host: down, port: {number: 80}}}]\n";
+         "    route: [{destination: {host: down, port: {number: 80}}}]\n"
+         "    retries: {attempts: 0}\n";
 }
 
 class MetricsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     gw = std::make_unique<Gateway>(dir, metricsConfig(port, app.port(), freePort()),
-                                   GatewayOptions{.concurrency = 2});
+                                   GatewayOptions{.extraArgs = {}, .concurrency = 2});
     ASSERT_TRUE(gw->ready()) << gw->log();
   }
   std::string url(const std::string& path) const {
