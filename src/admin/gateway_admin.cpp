@@ -2,9 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/url/pct_string_view.hpp>
-#include <algorithm>
 #include <csignal>
 
 #include "portico/core/access_log.h"
@@ -63,8 +63,7 @@ AdminResponse loggingPage(const AdminRequest& request) {
 
 }  // namespace
 
-stats::GatewayStats collectGatewayStats(
-    const std::vector<std::unique_ptr<core::Worker>>& workers) {
+stats::GatewayStats collectGatewayStats(const std::vector<std::unique_ptr<core::Worker>>& workers) {
   stats::GatewayStats total;
   for (const auto& worker : workers) {
     if (auto s = worker->collectStats(kWorkerScrapeTimeout)) {
@@ -84,8 +83,7 @@ void installGatewayAdmin(AdminServer& server, stats::StatsRegistry& registry,
     w.counter("portico_access_log_written_total", "Access-log lines written.", {},
               accessLog.written());
     w.counter("portico_access_log_dropped_total",
-              "Access-log lines dropped because the writer fell behind.", {},
-              accessLog.dropped());
+              "Access-log lines dropped because the writer fell behind.", {}, accessLog.dropped());
   });
   // Rate-limit decisions (stats::writeRateLimitStats) and TLS handshakes
   // (stats::writeTlsStats) are registered where the server wires a RateLimitRegistry and TLS

@@ -44,8 +44,8 @@ void GatewayStats::write(StatsWriter& w) const {
         {{"cluster_name", cluster}}};
     w.counter("envoy_cluster_upstream_cx_total", "Upstream connections established.", labels,
               sum.cxTotal);
-    w.gauge("envoy_cluster_upstream_cx_active", "Upstream connections open (idle or busy).",
-            labels, static_cast<double>(sum.cxActive));
+    w.gauge("envoy_cluster_upstream_cx_active", "Upstream connections open (idle or busy).", labels,
+            static_cast<double>(sum.cxActive));
     w.counter("envoy_cluster_upstream_cx_connect_fail", "Upstream connection failures.", labels,
               sum.cxConnectFail);
     w.counter("portico_cluster_upstream_cx_reused_total",

@@ -25,8 +25,7 @@ void PlainWriter::add(std::string_view name, Labels labels, std::string value) {
   lines_.push_back(std::move(line));
 }
 
-void PlainWriter::counter(std::string_view name, std::string_view, Labels labels,
-                          uint64_t value) {
+void PlainWriter::counter(std::string_view name, std::string_view, Labels labels, uint64_t value) {
   add(name, labels, std::to_string(value));
 }
 

@@ -8,10 +8,15 @@
 namespace portico::stats {
 namespace {
 
-constexpr std::array<std::string_view, 9> kLabelNames = {
-    "reporter",           "destination_service", "destination_service_name",
-    "destination_service_namespace", "destination_version", "request_protocol",
-    "response_code",      "response_flags",      "source_workload"};
+constexpr std::array<std::string_view, 9> kLabelNames = {"reporter",
+                                                         "destination_service",
+                                                         "destination_service_name",
+                                                         "destination_service_namespace",
+                                                         "destination_version",
+                                                         "request_protocol",
+                                                         "response_code",
+                                                         "response_flags",
+                                                         "source_workload"};
 
 // The gateway reports as the source of the requests it sends, as Istio's gateways do.
 constexpr std::string_view kReporter = "source";
@@ -20,8 +25,7 @@ constexpr std::string_view kUnknown = "unknown";
 
 }  // namespace
 
-std::pair<std::string, std::string> RequestMetrics::serviceNameAndNamespace(
-    std::string_view host) {
+std::pair<std::string, std::string> RequestMetrics::serviceNameAndNamespace(std::string_view host) {
   auto first = host.find('.');
   if (first != std::string_view::npos) {
     auto second = host.find('.', first + 1);
@@ -128,8 +132,8 @@ void RequestMetrics::write(StatsWriter& writer) const {
                      s.responseBytes.view(scratch));
   }
   writer.counter("portico_request_metric_series_overflow_total",
-                 "Requests not counted in istio_* series because a worker hit the series cap.",
-                 {}, overflow_);
+                 "Requests not counted in istio_* series because a worker hit the series cap.", {},
+                 overflow_);
 }
 
 }  // namespace portico::stats

@@ -18,7 +18,8 @@ std::vector<std::string> waitForLines(const std::filesystem::path& path, std::si
   for (int i = 0; i < 100; ++i) {
     lines.clear();
     std::string text = std::filesystem::exists(path) ? readFile(path) : "";
-    for (std::size_t pos = 0, end; (end = text.find('\n', pos)) != std::string::npos; pos = end + 1) {
+    for (std::size_t pos = 0, end; (end = text.find('\n', pos)) != std::string::npos;
+         pos = end + 1) {
       lines.push_back(text.substr(pos, end - pos));
     }
     if (lines.size() >= count) break;
@@ -117,12 +118,13 @@ TEST_F(AccessLogTest, SigusrOneReopensTheFileAfterARename) {
 TEST_F(AccessLogTest, TraceHeadersPassUnchangedAndRequestIdComesBack) {
   start({});
   const std::string traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
-  HttpResult r = curl("-H 'traceparent: " + traceparent +
-                      "' -H 'tracestate: congo=t61rcWkgMzE' "
-                      "-H 'x-b3-traceid: 80f198ee56343ba864fe8b2a57d3eff7' "
-                      "-H 'x-b3-spanid: e457b5a2e4d86bd1' -H 'x-b3-parentspanid: 05e3ac9a4f6e3b90' "
-                      "-H 'x-b3-sampled: 1' -H 'b3: 80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1' " +
-                      url("/trace"));
+  HttpResult r =
+      curl("-H 'traceparent: " + traceparent +
+           "' -H 'tracestate: congo=t61rcWkgMzE' "
+           "-H 'x-b3-traceid: 80f198ee56343ba864fe8b2a57d3eff7' "
+           "-H 'x-b3-spanid: e457b5a2e4d86bd1' -H 'x-b3-parentspanid: 05e3ac9a4f6e3b90' "
+           "-H 'x-b3-sampled: 1' -H 'b3: 80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1' " +
+           url("/trace"));
   ASSERT_EQ(r.status, 200) << r.raw;
   EXPECT_EQ(echoedHeader(r.body, "traceparent"), traceparent);
   EXPECT_EQ(echoedHeader(r.body, "tracestate"), "congo=t61rcWkgMzE");

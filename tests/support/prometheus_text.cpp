@@ -91,7 +91,8 @@ std::string parseSample(std::string_view line, PromSample& sample) {
   return "";
 }
 
-std::string familyOf(const std::string& sampleName, const std::map<std::string, std::string>& types) {
+std::string familyOf(const std::string& sampleName,
+                     const std::map<std::string, std::string>& types) {
   if (types.count(sampleName)) return sampleName;
   for (std::string_view suffix : {"_bucket", "_sum", "_count"}) {
     if (sampleName.size() > suffix.size() && sampleName.ends_with(suffix)) {
@@ -113,7 +114,8 @@ bool includes(const PromSample& s, const std::map<std::string, std::string>& mat
 
 }  // namespace
 
-double PromText::sum(const std::string& name, const std::map<std::string, std::string>& match) const {
+double PromText::sum(const std::string& name,
+                     const std::map<std::string, std::string>& match) const {
   double total = 0;
   for (const auto& s : select(name, match)) total += s.value;
   return total;
@@ -195,7 +197,8 @@ PromText parsePrometheusText(std::string_view text) {
     }
     if (type != out.types.end() && type->second == "histogram") {
       if (sample.name == family) error("histogram sample without suffix: " + sample.name);
-      if (sample.name.ends_with("_bucket") && !sample.labels.count("le")) error("bucket without le");
+      if (sample.name.ends_with("_bucket") && !sample.labels.count("le"))
+        error("bucket without le");
     }
     out.samples.push_back(std::move(sample));
   }
@@ -216,7 +219,8 @@ PromText parsePrometheusText(std::string_view text) {
     }
     for (const auto& [labels, list] : buckets) {
       for (std::size_t i = 1; i < list.size(); ++i) {
-        if (!(list[i].first > list[i - 1].first)) out.errors.push_back(family + ": le not ascending");
+        if (!(list[i].first > list[i - 1].first))
+          out.errors.push_back(family + ": le not ascending");
         if (list[i].second < list[i - 1].second) out.errors.push_back(family + ": not cumulative");
       }
       if (list.empty() || !std::isinf(list.back().first)) {

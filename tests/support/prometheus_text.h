@@ -19,7 +19,7 @@ struct PromSample {
 };
 
 struct PromText {
-  std::vector<std::string> errors;  // "line N: why"; empty when the text is valid
+  std::vector<std::string> errors;           // "line N: why"; empty when the text is valid
   std::map<std::string, std::string> types;  // family -> counter|gauge|histogram|...
   std::vector<PromSample> samples;
 

@@ -36,10 +36,10 @@ class RequestMetrics {
   static constexpr std::size_t kMaxSeries = 4096;
   // Istio's defaults: duration in ms, sizes as exponential buckets 1 .. 10^8 bytes.
   static constexpr std::array<double, 19> kDurationBounds = {
-      0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000,
-      600000, 1800000, 3600000};
-  static constexpr std::array<double, 9> kSizeBounds = {
-      1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+      0.5,  1,    5,     10,    25,    50,     100,    250,     500,    1000,
+      2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000};
+  static constexpr std::array<double, 9> kSizeBounds = {1,      10,      100,      1000,     10000,
+                                                        100000, 1000000, 10000000, 100000000};
 
   void record(const RequestSample& sample);
   void merge(const RequestMetrics& other);

@@ -51,8 +51,8 @@ TEST(RequestMetrics, NoRouteIsUnknownDestination) {
 
 TEST(RequestMetrics, DurationBucketsAndMergeAcrossWorkers) {
   RequestMetrics a, b;
-  a.record(ok200(0.4));  // <= 0.5
-  b.record(ok200(7));    // <= 10
+  a.record(ok200(0.4));      // <= 0.5
+  b.record(ok200(7));        // <= 10
   b.record(ok200(4000000));  // above every bound: +Inf only
   a.merge(b);
   EXPECT_EQ(a.seriesCount(), 1u);
