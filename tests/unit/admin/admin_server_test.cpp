@@ -27,7 +27,8 @@ class AdminServerTest : public ::testing::Test {
     });
     server_.addHandler(
         "/poke", "changes things", [](const AdminRequest&) { return AdminResponse{}; }, true);
-      server_.start();
+    port_ = server_.port();
+    server_.start();
     thread_ = std::thread([this] { context_.run(); });
   }
   void TearDown() override {
