@@ -89,6 +89,7 @@ int main(int argc, char** argv) {
   long headerTimeoutMs = 10000;
   long reloadDebounceMs = 100;
   bool noWatch = false;
+  std::string accessLogFormat = "text";
 
   po::options_description desc("portico options");
   desc.add_options()("help,h", "show this help")("version", "print the version")(
@@ -104,6 +105,8 @@ int main(int argc, char** argv) {
                                    "trace|debug|info|warn|error|critical|off")(
       "access-log", po::value(&options.accessLog)->default_value(options.accessLog),
       "access log: PATH, - (stdout) or off")(
+      "access-log-format", po::value(&accessLogFormat)->default_value(accessLogFormat),
+      "access log lines: text (Envoy's default format) or json (one object per line)")(
       "drain-time-s", po::value(&drainSeconds)->default_value(drainSeconds),
       "seconds requests in flight get to finish after SIGTERM/SIGINT")(
       "strict", po::bool_switch(&options.strict), "treat config warnings as errors")(
@@ -171,6 +174,12 @@ int main(int argc, char** argv) {
   }
   options.reloadDebounce = std::chrono::milliseconds(reloadDebounceMs);
   options.watchConfig = !noWatch;
+  if (accessLogFormat == "json") {
+    options.accessLogFormat = portico::core::AccessLogFormat::kJson;
+  } else if (accessLogFormat != "text") {
+    std::cerr << "portico: --access-log-format must be text or json\n";
+    return 2;
+  }
   options.drainTime = std::chrono::seconds(drainSeconds);
   options.codecLimits.headerTimeout = std::chrono::milliseconds(headerTimeoutMs);
   auto level = spdlog::level::from_str(logLevel);

@@ -49,7 +49,8 @@ void AdminServer::addHandler(std::string path, std::string help, Handler handler
 
 AdminResponse AdminServer::dispatch(const AdminRequest& request) const {
   AdminResponse response;
-  if (request.path == "/ready") {
+  if (request.path == "/") return indexPage();
+  if (request.path == "/ready" || request.path == "/healthz/ready") {
     State s = state_.load();
     response.status = s == State::kLive ? 200 : 503;
     response.body =
@@ -59,7 +60,7 @@ AdminResponse AdminServer::dispatch(const AdminRequest& request) const {
   auto it = handlers_.find(request.path);
   if (it == handlers_.end()) {
     response.status = 404;
-    response.body = "invalid path. admin commands are:\n  /ready\n";
+    response.body = "invalid path. admin commands are:\n  /ready: 200 LIVE when serving, 503 otherwise\n";
     for (const auto& [path, entry] : handlers_) {
       response.body.append("  ").append(path).append(": ").append(entry.help).append("\n");
     }
@@ -71,6 +72,42 @@ AdminResponse AdminServer::dispatch(const AdminRequest& request) const {
     return response;
   }
   return it->second.handler(request);
+}
+
+AdminResponse AdminServer::indexPage() const {
+  // Mutating pages are forms that POST, as Envoy's admin home page has them.
+  AdminResponse response;
+  response.contentType = "text/html; charset=UTF-8";
+  std::string& b = response.body;
+  b = "<!DOCTYPE html>\n<html><head><title>Portico admin</title></head><body>\n"
+      "<h1>Portico admin</h1>\n<table>\n"
+      "<tr><td><a href=\"/ready\">/ready</a></td><td>200 LIVE when serving, 503 otherwise"
+      "</td></tr>\n";
+  auto escape = [](std::string_view text) {
+    std::string out;
+    for (char c : text) {
+      switch (c) {
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '&': out += "&amp;"; break;
+        case '"': out += "&quot;"; break;
+        default: out.push_back(c);
+      }
+    }
+    return out;
+  };
+  for (const auto& [path, entry] : handlers_) {
+    std::string p = escape(path);
+    if (entry.mutating) {
+      b += "<tr><td><form action=\"" + p + "\" method=\"post\"><button type=\"submit\">" + p +
+           "</button></form></td>";
+    } else {
+      b += "<tr><td><a href=\"" + p + "\">" + p + "</a></td>";
+    }
+    b += "<td>" + escape(entry.help) + "</td></tr>\n";
+  }
+  b += "</table>\n</body></html>\n";
+  return response;
 }
 
 asio::awaitable<void> AdminServer::serve(asio::ip::tcp::socket socket) {

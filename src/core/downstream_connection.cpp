@@ -178,6 +178,9 @@ asio::awaitable<bool> DownstreamConnection::answerCodecError(
 
 asio::awaitable<bool> DownstreamConnection::writeLocalReply(Stream& stream, http::LocalReply& reply,
                                                             bool close) {
+  if (auto id = stream.request().headers.get("x-request-id")) {
+    reply.head.headers.set("x-request-id", *id);  // returned to the client, as Envoy does
+  }
   std::string out;
   unsigned version = stream.request().version == 10 ? 10 : 11;
   http::appendResponseHead(reply.head, version, close, out);
@@ -191,7 +194,7 @@ asio::awaitable<bool> DownstreamConnection::writeLocalReply(Stream& stream, http
 }
 
 void DownstreamConnection::log(Stream& stream) {
-  logStream(worker_.accessLog(), stream, stream.request().version == 10 ? "HTTP/1.0" : "HTTP/1.1");
+  logStream(worker_, stream, stream.request().version == 10 ? "HTTP/1.0" : "HTTP/1.1");
 }
 
 }  // namespace portico::core

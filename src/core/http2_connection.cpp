@@ -243,7 +243,7 @@ asio::awaitable<void> Http2Connection::serveStream(Http2Stream& h2) {
     if (h2.clientGone()) state.addFlag("DC");
     stream.chain().onComplete(stream);
   }
-  logStream(worker_.accessLog(), stream, "HTTP/2");
+  logStream(worker_, stream, "HTTP/2");
   taskEnded(h2);
 }
 

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "portico/admin/admin_server.h"
+#include "portico/admin/gateway_admin.h"
 #include "portico/core/access_log.h"
 #include "portico/core/listener.h"
 #include "portico/core/snapshot_store.h"
@@ -59,7 +60,6 @@ struct Server::Runtime {
   reload::SnapshotReaper reaper;  // outlives every snapshot below
   std::unique_ptr<AccessLog> accessLog;
   std::unique_ptr<SnapshotStore> store;
-  stats::StatsRegistry stats;
   std::unique_ptr<admin::AdminServer> admin;
   std::vector<std::unique_ptr<Worker>> workers;
   std::set<ListenerKey> listening;
@@ -67,6 +67,7 @@ struct Server::Runtime {
   std::unique_ptr<reload::ConfigWatcher> watcher;
   asio::signal_set stopSignals{main, SIGINT, SIGTERM};
   asio::signal_set reloadSignals{main, SIGHUP};
+  asio::signal_set reopenSignals{main, SIGUSR1};
   bool stopping = false;
 };
 
@@ -137,7 +138,8 @@ void Server::registerAdminPages() {
         return r;
       },
       /*mutating=*/true);
-  rt_->stats.add([this](stats::StatsWriter& w) { rt_->reloader->writeStats(w); });
+  stats_.add([this](stats::StatsWriter& w) { rt_->reloader->writeStats(w); });
+  admin::installGatewayAdmin(admin, stats_, rt_->workers, *rt_->accessLog);
 }
 
 void Server::beginDrain(std::string_view why) {
@@ -163,7 +165,8 @@ bool Server::start() {
     spdlog::warn("no Gateway selects labels of this proxy: no listener opened");
   }
 
-  rt_->accessLog = std::make_unique<AccessLog>(options_.accessLog);
+  rt_->accessLog = std::make_unique<AccessLog>(options_.accessLog, options_.accessLogFormat,
+                                               options_.concurrency);
   if (!rt_->accessLog->ok()) {
     std::cerr << "portico: cannot open access log " << options_.accessLog << "\n";
     return false;
@@ -226,6 +229,14 @@ int Server::run() {
     });
   };
   waitHup();
+  std::function<void()> waitReopen = [this, &waitReopen] {
+    rt_->reopenSignals.async_wait([this, &waitReopen](boost::system::error_code ec, int) {
+      if (ec) return;
+      rt_->accessLog->reopen();  // logrotate moved the file away
+      waitReopen();
+    });
+  };
+  waitReopen();
 
   for (auto& w : rt_->workers) w->start();
   rt_->admin->start();

@@ -9,6 +9,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <cstdio>
 
+#include "portico/core/worker.h"
+
 namespace portico::core {
 namespace asio = boost::asio;
 
@@ -57,10 +59,25 @@ asio::awaitable<void> runRequestFilters(Stream& stream, asio::any_io_executor ex
   }
 }
 
-void logStream(AccessLog& accessLog, Stream& stream, std::string_view protocol) {
-  if (!accessLog.enabled()) return;
+void logStream(Worker& worker, Stream& stream, std::string_view protocol) {
   const http::RequestHead& request = stream.request();
   const filter::StreamState& state = stream.state();
+  auto duration = std::chrono::steady_clock::now() - stream.startSteady;
+  stats::RequestSample sample;
+  sample.responseCode = stream.responseCode;
+  sample.responseFlags = state.responseFlags;
+  if (const upstream::ClusterConfig* cluster = state.cluster) {
+    sample.clusterName = cluster->name;
+    sample.host = cluster->host;
+    sample.subset = cluster->subset;
+  }
+  sample.durationMs = std::chrono::duration<double, std::milli>(duration).count();
+  sample.requestBytes = stream.bytesReceived;
+  sample.responseBytes = stream.bytesSent;
+  worker.requestMetrics().record(sample);
+
+  AccessLog& accessLog = worker.accessLog();
+  if (!accessLog.enabled()) return;
   std::string path;
   if (auto original = request.headers.get("x-envoy-original-path")) {
     path.assign(*original);
@@ -76,16 +93,14 @@ void logStream(AccessLog& accessLog, Stream& stream, std::string_view protocol) 
   e.responseFlags = state.responseFlags;
   e.bytesReceived = stream.bytesReceived;
   e.bytesSent = stream.bytesSent;
-  e.durationMs = std::chrono::duration_cast<std::chrono::milliseconds>(
-                     std::chrono::steady_clock::now() - stream.startSteady)
-                     .count();
+  e.durationMs = std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
   e.upstreamServiceTime = stream.upstreamServiceTime;
   e.forwardedFor = request.headers.get("x-forwarded-for").value_or("");
   e.userAgent = request.headers.get("user-agent").value_or("");
   e.requestId = request.headers.get("x-request-id").value_or("");
   e.authority = request.authority;
   e.upstreamHost = state.upstreamHost;
-  accessLog.write(e);
+  accessLog.write(e, worker.id());
 }
 
 }  // namespace portico::core

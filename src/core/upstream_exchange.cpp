@@ -162,8 +162,11 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
           std::chrono::duration_cast<std::chrono::milliseconds>(*routeDeadline_ - Clock::now());
       timeout = std::max(std::chrono::milliseconds(1), std::min(timeout, left));
     }
+    ++host->pool.counters.connecting;  // stats: pending request
     auto [ec, fresh] = co_await upstream::UpstreamConnection::connect(executor_,
                                                                       host->endpoint, timeout);
+    --host->pool.counters.connecting;
+    ++(ec ? host->pool.counters.connectFail : host->pool.counters.created);
     if (ec) {
       tried_.push_back(host.get());
       if (routeDeadline_ && Clock::now() >= *routeDeadline_) {
@@ -187,6 +190,7 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
     co_return TryResult::kFailed;
   }
   CancelOnClientGone cancelOnGone(sink_, *conn);
+  ++host->pool.counters.requests;
 
   if (!co_await sendRequest(*conn)) {
     if (sink_.clientGone()) downstreamBroken_ = true;
@@ -411,6 +415,7 @@ asio::awaitable<bool> UpstreamExchange::writeLocal(unsigned status, std::string_
   if (!flag.empty()) state.addFlag(flag);
   const http::RequestHead& request = stream_.request();
   http::LocalReply reply = http::makeLocalReply(status, body);
+  if (auto id = request.headers.get("x-request-id")) reply.head.headers.set("x-request-id", *id);
   const bool withBody = request.method != "HEAD";
   stream_.responseCode = status;
   bool ok = co_await sink_.sendHead(reply.head, !withBody);

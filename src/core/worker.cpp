@@ -9,6 +9,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <condition_variable>
+#include <mutex>
 
 #include "portico/core/downstream_connection.h"
 #include "portico/core/listener.h"
@@ -137,6 +139,50 @@ void Worker::drain() {
   });
 }
 
+void Worker::stopAccepting() {
+  asio::post(*context_, [this] {
+    for (auto& l : listeners_) l->close();
+  });
+}
+
+std::optional<stats::GatewayStats> Worker::collectStats(std::chrono::milliseconds timeout) {
+  // Shared with the posted handler: it may run after we gave up waiting.
+  struct Handoff {
+    std::mutex mutex;
+    std::condition_variable done;
+    std::optional<stats::GatewayStats> result;
+  };
+  auto handoff = std::make_shared<Handoff>();
+  asio::post(*context_, [this, handoff] {
+    stats::GatewayStats s;
+    s.downstreamCxTotal = downstreamCxTotal_;
+    s.downstreamCxActive = connections_.size();
+    for (const DownstreamConnection* c : connections_) s.downstreamRqActive += c->idle() ? 0 : 1;
+    for (const auto& [name, cluster] : clusters_.all()) {
+      auto& hosts = s.clusters[name];
+      for (const auto& host : cluster->hosts()) {
+        const auto& c = host->pool.counters;
+        stats::UpstreamHostStats& h = hosts[host->address];
+        h.cxActive = host->pool.idleCount() + host->activeRequests - c.connecting;
+        h.cxTotal = c.created;
+        h.cxConnectFail = c.connectFail;
+        h.cxReused = c.reused;
+        h.rqActive = host->activeRequests;
+        h.rqTotal = c.requests;
+        h.rqPending = c.connecting;
+        h.weight = host->weight;
+      }
+    }
+    s.requests = requestMetrics_;
+    std::lock_guard lock(handoff->mutex);
+    handoff->result = std::move(s);
+    handoff->done.notify_one();
+  });
+  std::unique_lock lock(handoff->mutex);
+  handoff->done.wait_for(lock, timeout, [&] { return handoff->result.has_value(); });
+  return std::move(handoff->result);
+}
+
 void Worker::stop() {
   if (context_) context_->stop();
 }
@@ -147,6 +193,7 @@ void Worker::join() {
 
 void Worker::attach(DownstreamConnection* conn) {
   connections_.insert(conn);
+  ++downstreamCxTotal_;
   connectionCount_.fetch_add(1, std::memory_order_relaxed);
 }
 

@@ -9,6 +9,7 @@ std::unique_ptr<UpstreamConnection> ConnectionPool::takeIdle() {
     idle_.pop_back();
     if (now - conn->idleSince > idleTimeout_) continue;
     if (conn->closedWhileIdle()) continue;
+    ++counters.reused;
     return conn;
   }
   return nullptr;

@@ -1,6 +1,7 @@
-// The admin listener (default 127.0.0.1:15000), Envoy-style: GET /ready answers 200 "LIVE"
-// once the listeners are up and 503 "DRAINING" after a stop signal; every other page is a
-// handler registered by the component that owns the data (stats, config dump, reload).
+// The admin listener (default 127.0.0.1:15000), Envoy-style: GET /ready (and
+// /healthz/ready) answers 200 "LIVE" once the listeners are up and 503 "DRAINING" after a
+// stop signal; `/` is an HTML index of every page; every other page is a handler
+// registered by the component that owns the data (stats, config dump, reload).
 // Runs on the main thread's io_context, away from the workers; handlers run there too.
 #pragma once
 
@@ -41,6 +42,7 @@ class AdminServer {
   void setState(State s) { state_.store(s); }
   State state() const { return state_.load(); }
   uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  boost::asio::any_io_executor executor() { return acceptor_.get_executor(); }
 
   // Registers `path` (exact match). A mutating handler answers only POST, as Envoy's
   // /quitquitquit and friends do, so that a browser or a crawler cannot trigger it.
@@ -56,6 +58,7 @@ class AdminServer {
   boost::asio::awaitable<void> acceptLoop();
   boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
   AdminResponse dispatch(const AdminRequest& request) const;
+  AdminResponse indexPage() const;
 
   boost::asio::ip::tcp::acceptor acceptor_;
   std::atomic<State> state_{State::kStarting};

@@ -33,6 +33,8 @@ class DownstreamConnection {
   uint16_t listenerPort() const { return listenerPort_; }
   // Close the socket now (shutdown after the drain time).
   void abort();
+  // True while waiting for the next request head (stats: requests active).
+  bool idle() const { return idle_; }
 
  private:
   enum class Protocol { kHttp1, kHttp2, kClosed };

@@ -10,6 +10,7 @@
 
 #include "portico/core/server_options.h"
 #include "portico/route/snapshot.h"
+#include "portico/stats/stats_registry.h"
 
 namespace portico::core {
 
@@ -32,6 +33,8 @@ class Server {
   void beginDrain(std::string_view why);
 
   ServerOptions options_;
+  // Every stats source of the process, scraped by /stats and /stats/prometheus.
+  stats::StatsRegistry stats_;
   std::unique_ptr<Runtime> rt_;
 };
 

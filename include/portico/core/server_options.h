@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "portico/core/access_log.h"
 #include "portico/http/codec_limits.h"
 #include "portico/http2/http2_settings.h"
 
@@ -20,6 +21,7 @@ struct ServerOptions {
   std::map<std::string, std::string> gatewayLabels{{"istio", "ingressgateway"}};
   std::string bindAddress = "0.0.0.0";
   std::string accessLog = "-";  // path, "-" (stdout) or "off"
+  AccessLogFormat accessLogFormat = AccessLogFormat::kText;
   std::chrono::seconds drainTime{5};
   bool strict = false;
   bool watchConfig = true;  // inotify on the -c paths; SIGHUP and POST /reload always work

@@ -13,6 +13,8 @@
 
 namespace portico::core {
 
+class Worker;
+
 // x-forwarded-for (appended), x-forwarded-proto (the connection's scheme), x-request-id.
 void addProxyHeaders(Stream& stream, std::string_view remoteAddress, std::mt19937& rng);
 // Runs the filter chain on the request head, waiting out resumeAfter() delays. Afterwards
@@ -20,6 +22,8 @@ void addProxyHeaders(Stream& stream, std::string_view remoteAddress, std::mt1993
 boost::asio::awaitable<void> runRequestFilters(Stream& stream,
                                                boost::asio::any_io_executor executor);
 // One access-log line; `protocol` as Envoy prints it ("HTTP/1.1", "HTTP/2").
-void logStream(AccessLog& accessLog, Stream& stream, std::string_view protocol);
+// The stream's end: Istio's request metrics on the worker's own series, then the
+// access-log line (`protocol` as the log shows it: HTTP/1.0, HTTP/1.1, HTTP/2).
+void logStream(Worker& worker, Stream& stream, std::string_view protocol);
 
 }  // namespace portico::core

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <optional>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <memory>
@@ -17,6 +19,8 @@
 #include "portico/core/access_log.h"
 #include "portico/core/server_options.h"
 #include "portico/core/snapshot_store.h"
+#include "portico/stats/gateway_stats.h"
+#include "portico/stats/request_metrics.h"
 #include "portico/upstream/cluster_manager.h"
 
 namespace portico::core {
@@ -45,6 +49,12 @@ class Worker {
   void start();
   // Thread-safe. Stop accepting; idle connections close now, busy ones after their response.
   void drain();
+  // Thread-safe. Close the acceptors only; open connections keep being served (admin
+  // POST /drain_listeners, the first step of a drain).
+  void stopAccepting();
+  // Thread-safe. Runs on the worker thread a copy of its counters and request metrics
+  // into a GatewayStats; nullopt when the worker did not answer within `timeout`.
+  std::optional<stats::GatewayStats> collectStats(std::chrono::milliseconds timeout);
   // Thread-safe. Close every connection and stop the thread.
   void stop();
   void join();
@@ -62,6 +72,8 @@ class Worker {
   upstream::ClusterManager& clusters() { return clusters_; }
   std::mt19937& rng() { return rng_; }
   bool draining() const { return draining_; }
+  unsigned id() const { return id_; }
+  stats::RequestMetrics& requestMetrics() { return requestMetrics_; }
   void attach(DownstreamConnection* conn);
   void detach(DownstreamConnection* conn);
 
@@ -82,6 +94,8 @@ class Worker {
   std::mt19937 rng_;
   route::SnapshotPtr snapshot_;
   bool draining_ = false;
+  stats::RequestMetrics requestMetrics_;
+  uint64_t downstreamCxTotal_ = 0;
   std::thread thread_;
 };
 

@@ -26,6 +26,10 @@ class ClusterManager {
   // forgotten (requests in flight hold them until they finish); the rest re-resolve DNS.
   void retain(const route::Snapshot& snapshot);
   std::size_t size() const { return clusters_.size(); }
+  // Every cluster this worker has built, by name (stats scrapes, on the worker thread).
+  const std::unordered_map<std::string, std::shared_ptr<Cluster>>& all() const {
+    return clusters_;
+  }
 
  private:
   boost::asio::any_io_executor executor_;

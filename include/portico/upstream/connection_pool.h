@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -13,6 +14,16 @@ namespace portico::upstream {
 
 class ConnectionPool {
  public:
+  // Per-host connection counters for /stats and /clusters; worker-thread only, read by the
+  // worker itself when a scrape asks (Worker::collectStats).
+  struct Counters {
+    uint64_t created = 0;      // connections established
+    uint64_t connectFail = 0;  // attempts that failed or timed out
+    uint64_t reused = 0;       // idle connections handed out again
+    uint64_t requests = 0;     // tries sent to this host
+    uint64_t connecting = 0;   // tries waiting for a connection now
+  };
+
   ConnectionPool(std::size_t maxIdle, std::chrono::milliseconds idleTimeout)
       : maxIdle_(maxIdle), idleTimeout_(idleTimeout) {}
 
@@ -25,6 +36,7 @@ class ConnectionPool {
   // do not linger in CLOSE_WAIT until the next request.
   void sweep();
   std::size_t idleCount() const { return idle_.size(); }
+  Counters counters;
 
  private:
   std::size_t maxIdle_;

@@ -1,0 +1,120 @@
+#include "portico/stats/gateway_stats.h"
+
+#include <array>
+#include <utility>
+
+#include "portico/ratelimit/rate_limit_registry.h"
+#include "portico/tls/tls_stats.h"
+
+namespace portico::stats {
+
+void UpstreamHostStats::merge(const UpstreamHostStats& o) {
+  cxActive += o.cxActive;
+  cxTotal += o.cxTotal;
+  cxConnectFail += o.cxConnectFail;
+  cxReused += o.cxReused;
+  rqActive += o.rqActive;
+  rqTotal += o.rqTotal;
+  rqPending += o.rqPending;
+  weight = o.weight;
+}
+
+void GatewayStats::merge(const GatewayStats& other) {
+  downstreamCxTotal += other.downstreamCxTotal;
+  downstreamCxActive += other.downstreamCxActive;
+  downstreamRqActive += other.downstreamRqActive;
+  for (const auto& [cluster, hosts] : other.clusters) {
+    auto& mine = clusters[cluster];
+    for (const auto& [address, host] : hosts) mine[address].merge(host);
+  }
+  requests.merge(other.requests);
+}
+
+void GatewayStats::write(StatsWriter& w) const {
+  w.counter("envoy_http_downstream_cx_total", "Downstream connections accepted.", {},
+            downstreamCxTotal);
+  w.gauge("envoy_http_downstream_cx_active", "Downstream connections open.", {},
+          static_cast<double>(downstreamCxActive));
+  w.gauge("envoy_http_downstream_rq_active", "Downstream requests being served.", {},
+          static_cast<double>(downstreamRqActive));
+  for (const auto& [cluster, hosts] : clusters) {
+    UpstreamHostStats sum;
+    for (const auto& [address, host] : hosts) sum.merge(host);
+    std::array<std::pair<std::string_view, std::string_view>, 1> labels{
+        {{"cluster_name", cluster}}};
+    w.counter("envoy_cluster_upstream_cx_total", "Upstream connections established.", labels,
+              sum.cxTotal);
+    w.gauge("envoy_cluster_upstream_cx_active", "Upstream connections open (idle or busy).", labels,
+            static_cast<double>(sum.cxActive));
+    w.counter("envoy_cluster_upstream_cx_connect_fail", "Upstream connection failures.", labels,
+              sum.cxConnectFail);
+    w.counter("portico_cluster_upstream_cx_reused_total",
+              "Upstream requests sent on a pooled keep-alive connection.", labels, sum.cxReused);
+    w.counter("envoy_cluster_upstream_rq_total", "Upstream requests sent (tries).", labels,
+              sum.rqTotal);
+    w.gauge("envoy_cluster_upstream_rq_active", "Upstream requests in flight.", labels,
+            static_cast<double>(sum.rqActive));
+    w.gauge("envoy_cluster_upstream_rq_pending_active",
+            "Upstream requests waiting for a connection.", labels,
+            static_cast<double>(sum.rqPending));
+  }
+  requests.write(w);
+  // HTTP/2 stream counters (envoy_http_downstream_rq_http2_total, ...) belong here once the
+  // HTTP/2 codec is wired into DownstreamConnection.
+}
+
+std::string GatewayStats::clustersText() const {
+  std::string out;
+  auto line = [&out](std::string_view cluster, std::string_view host, std::string_view stat,
+                     std::string_view value) {
+    out.append(cluster).append("::").append(host).append("::").append(stat).append("::");
+    out.append(value).push_back('\n');
+  };
+  for (const auto& [cluster, hosts] : clusters) {
+    for (const auto& [address, h] : hosts) {
+      line(cluster, address, "cx_active", std::to_string(h.cxActive));
+      line(cluster, address, "cx_connect_fail", std::to_string(h.cxConnectFail));
+      line(cluster, address, "cx_total", std::to_string(h.cxTotal));
+      line(cluster, address, "rq_active", std::to_string(h.rqActive));
+      line(cluster, address, "rq_total", std::to_string(h.rqTotal));
+      line(cluster, address, "weight", std::to_string(h.weight));
+      // No active health checking or outlier ejection yet: every resolved host serves.
+      line(cluster, address, "health_flags", "healthy");
+    }
+  }
+  return out;
+}
+
+void writeRateLimitStats(StatsWriter& w, const ratelimit::RateLimitRegistry& registry) {
+  for (const auto& limit : registry.limitStats()) {
+    std::array<std::pair<std::string_view, std::string_view>, 1> labels{{{"limit", limit.name}}};
+    w.counter("portico_ratelimit_admitted_total", "Requests a rate limit admitted.", labels,
+              limit.admitted);
+    w.counter("portico_ratelimit_limited_total", "Requests a rate limit rejected (429).", labels,
+              limit.limited);
+    w.counter("portico_ratelimit_failure_mode_total",
+              "Decisions taken by failureMode because the backend was unavailable.", labels,
+              limit.failureModeDecisions);
+    w.gauge("portico_ratelimit_keys", "Live keyed buckets of a limit.", labels,
+            static_cast<double>(limit.keys));
+  }
+  const auto& redis = registry.redisMetrics();
+  auto load = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  w.counter("portico_ratelimit_redis_calls_total", "Redis round trips.", {}, load(redis.calls));
+  w.counter("portico_ratelimit_redis_errors_total", "Redis errors and lost connections.", {},
+            load(redis.errors));
+  w.counter("portico_ratelimit_redis_timeouts_total", "Redis calls answered by failureMode.", {},
+            load(redis.timeouts));
+}
+
+void writeTlsStats(StatsWriter& w, uint16_t port, const tls::TlsStats& stats) {
+  std::string portText = std::to_string(port);
+  std::array<std::pair<std::string_view, std::string_view>, 1> labels{{{"port", portText}}};
+  stats.forEach([&](std::string_view name, uint64_t value) {
+    std::string metric = "portico_tls_";
+    metric.append(name).append("_total");
+    w.counter(metric, "TLS listener counter (see docs/metrics.md).", labels, value);
+  });
+}
+
+}  // namespace portico::stats
