@@ -246,6 +246,12 @@ TEST_F(ReloadTest, InvalidEditsKeepTheOldRoutesServingAndAreCountedExactly) {
   WrkResult r = load.finish();
   EXPECT_EQ(invalid, 20);
   EXPECT_EQ(reloadCounter(gw->adminPort(), "failures"), 20);
+  std::string admin = "http://127.0.0.1:" + std::to_string(gw->adminPort());
+  EXPECT_NE(curl(admin + "/stats").body.find("config_reload_failed_total: 20\n"), std::string::npos);
+  EXPECT_NE(curl(admin + "/stats/prometheus").body.find("\nconfig_reload_failed_total 20\n"),
+            std::string::npos);
+  EXPECT_NE(curl(admin + "/stats").body.find("config_reload_total: 100\n"), std::string::npos)
+      << "80 good and 20 bad edits, one reload each";
   expectNothingLost(r);
   // Each rejected edit was logged with its position.
   std::string log = gw->log();
