@@ -105,6 +105,8 @@ int main(int argc, char** argv) {
       "drain-time-s", po::value(&drainSeconds)->default_value(drainSeconds),
       "seconds requests in flight get to finish after SIGTERM/SIGINT")(
       "strict", po::bool_switch(&options.strict), "treat config warnings as errors")(
+      "credentials-dir", po::value(&options.credentialsDir)->default_value(options.credentialsDir),
+      "where Gateway tls.credentialName NAME is read: DIR/NAME/tls.crt, tls.key, ca.crt")(
       "max-request-line-bytes",
       po::value(&options.codecLimits.maxRequestLineBytes)
           ->default_value(options.codecLimits.maxRequestLineBytes),

@@ -15,12 +15,17 @@
 #include "portico/core/upstream_exchange.h"
 #include "portico/core/worker.h"
 #include "portico/http/http1_serializer.h"
+#include "portico/tls/sni_selector.h"
+#include "portico/tls/tls_listener_contexts.h"
 
 namespace portico::core {
 namespace asio = boost::asio;
 using Status = http::Http1RequestReader::Status;
 
 namespace {
+
+// How long a closing TLS connection waits for the client's close_notify.
+constexpr std::chrono::milliseconds kTlsShutdownTimeout{500};
 
 std::string makeRequestId(std::mt19937& rng) {
   uint32_t w[4] = {static_cast<uint32_t>(rng()), static_cast<uint32_t>(rng()),
@@ -35,16 +40,16 @@ std::string makeRequestId(std::mt19937& rng) {
 
 }  // namespace
 
-DownstreamConnection::DownstreamConnection(Worker& worker, asio::ip::tcp::socket socket,
+DownstreamConnection::DownstreamConnection(Worker& worker, DownstreamTransport transport,
                                            uint16_t listenerPort)
     : worker_(worker),
-      socket_(std::move(socket)),
-      reader_(socket_, worker.options().codecLimits),
+      transport_(std::move(transport)),
+      reader_(transport_, worker.options().codecLimits),
       listenerPort_(listenerPort) {
   boost::system::error_code ec;
-  auto remote = socket_.remote_endpoint(ec);
+  auto remote = transport_.lowestLayer().remote_endpoint(ec);
   if (!ec) remoteAddress_ = remote.address().to_string();
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  transport_.lowestLayer().set_option(asio::ip::tcp::no_delay(true), ec);
   worker_.attach(this);
 }
 
@@ -56,11 +61,19 @@ void DownstreamConnection::drain() {
 
 void DownstreamConnection::abort() {
   boost::system::error_code ec;
-  socket_.cancel(ec);
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  transport_.lowestLayer().cancel(ec);
+  transport_.lowestLayer().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
 }
 
 asio::awaitable<void> DownstreamConnection::run() {
+  if (transport_.isTls()) {
+    // The handshake shares the header timeout: a client must be as quick to say hello.
+    auto ec = co_await transport_.handshake(worker_.options().codecLimits.headerTimeout);
+    if (ec) {
+      transport_.close();
+      co_return;
+    }
+  }
   for (;;) {
     if (worker_.draining()) break;
     idle_ = true;
@@ -77,9 +90,8 @@ asio::awaitable<void> DownstreamConnection::run() {
     }
     if (!co_await serve(stream)) break;
   }
-  boost::system::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
+  co_await transport_.shutdown(kTlsShutdownTimeout);
+  transport_.close();
 }
 
 void DownstreamConnection::addRequestHeaders(Stream& stream) {
@@ -100,14 +112,16 @@ void DownstreamConnection::addRequestHeaders(Stream& stream) {
 }
 
 asio::awaitable<bool> DownstreamConnection::serve(Stream& stream) {
-  addRequestHeaders(stream);
   filter::FilterChain& chain = stream.chain();
   filter::StreamState& state = stream.state();
-  filter::FilterStatus status = chain.decodeHeaders(stream);
+  if (transport_.isTls()) state.scheme = "https";
+  addRequestHeaders(stream);
+  filter::FilterStatus status = filter::FilterStatus::kStopIteration;
+  if (!transport_.isTls() || scopeToTlsServer(stream)) status = chain.decodeHeaders(stream);
   while (status == filter::FilterStatus::kStopIteration && !state.localReply && !state.forward) {
     auto delay = stream.takePendingDelay();
     if (!delay) break;
-    asio::steady_timer timer(socket_.get_executor(), *delay);
+    asio::steady_timer timer(transport_.get_executor(), *delay);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     status = chain.resume(stream);
   }
@@ -119,7 +133,7 @@ asio::awaitable<bool> DownstreamConnection::serve(Stream& stream) {
     keep = request.keepAlive && !worker_.draining() && reader_.bodyComplete();
     keep = co_await writeLocalReply(stream, *state.localReply, !keep) && keep;
   } else if (state.forward) {
-    UpstreamExchange exchange(worker_, socket_, reader_, stream);
+    UpstreamExchange exchange(worker_, transport_, reader_, stream);
     keep = co_await exchange.run();
   } else {
     // A filter stopped without replying or resuming: a bug, but the client gets an answer.
@@ -129,6 +143,22 @@ asio::awaitable<bool> DownstreamConnection::serve(Stream& stream) {
   chain.onComplete(stream);
   log(stream);
   co_return keep;
+}
+
+bool DownstreamConnection::scopeToTlsServer(Stream& stream) {
+  const tls::ServerTlsContext* server = transport_.tlsServer();
+  const route::ServerBinding* binding =
+      server != nullptr ? tls::TlsListenerContexts::bindingOf(stream.snapshot(), listenerPort_,
+                                                              *server)
+                        : nullptr;
+  // No binding: a reload removed the server this connection was made for; the client
+  // must open a new connection, which is what 421 tells it as well.
+  if (binding == nullptr || !tls::SniSelector::hostAllowed(*server, stream.request().authority)) {
+    stream.sendLocalReply(http::makeLocalReply(421, "Misdirected Request"), "");
+    return false;
+  }
+  stream.state().virtualHosts = &binding->virtualHosts;
+  return true;
 }
 
 asio::awaitable<bool> DownstreamConnection::answerCodecError(
@@ -168,7 +198,7 @@ asio::awaitable<bool> DownstreamConnection::writeLocalReply(Stream& stream, http
   if (withBody) out.append(reply.body);
   stream.responseCode = reply.head.status;
   auto [ec, n] =
-      co_await asio::async_write(socket_, asio::buffer(out), asio::as_tuple(asio::use_awaitable));
+      co_await asio::async_write(transport_, asio::buffer(out), asio::as_tuple(asio::use_awaitable));
   if (!ec && withBody) stream.bytesSent += reply.body.size();
   co_return !ec;
 }

@@ -14,6 +14,7 @@
 #include "portico/core/snapshot_store.h"
 #include "portico/core/worker.h"
 #include "portico/route/snapshot_compiler.h"
+#include "portico/tls/tls_listener_contexts.h"
 
 namespace portico::core {
 namespace asio = boost::asio;
@@ -70,6 +71,17 @@ int Server::run() {
       (options_.strict && compileDiagnostics.warningCount() > 0)) {
     std::cerr << "portico: configuration could not be compiled; not starting\n";
     return 1;
+  }
+  // TLS: the SSL contexts of the snapshot's terminating servers (docs/tls.md). A server whose
+  // certificates do not load is left out (its SNI names fail the handshake); others serve.
+  {
+    tls::TlsListenerContexts::Options tlsOptions;
+    tlsOptions.credentialsDir = options_.credentialsDir;
+    // Not yet published: this is the only reference.
+    auto built = tls::TlsListenerContexts::attach(
+        *std::const_pointer_cast<route::Snapshot>(snapshot), tlsOptions, nullptr);
+    for (const auto& e : built.errors) std::cerr << "portico: " << e << "\n";
+    for (const auto& w : built.warnings) std::cerr << "portico: warning: " << w << "\n";
   }
   if (snapshot->listeners.empty()) {
     spdlog::warn("no Gateway selects labels of this proxy: no listener opened");

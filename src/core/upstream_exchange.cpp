@@ -43,7 +43,7 @@ class ActiveRequest {
 
 }  // namespace
 
-UpstreamExchange::UpstreamExchange(Worker& worker, asio::ip::tcp::socket& downstream,
+UpstreamExchange::UpstreamExchange(Worker& worker, DownstreamTransport& downstream,
                                    http::Http1RequestReader& reader, Stream& stream)
     : worker_(worker),
       downstream_(downstream),

@@ -44,6 +44,10 @@ bool servesHttpRoutes(const config::Server& server) {
          server.tls->mode == Mode::kOptionalMutual;
 }
 
+bool terminatesTls(const config::Server& server) {
+  return server.protocol == config::Protocol::kHttps && servesHttpRoutes(server);
+}
+
 bool hasNonUriConditions(const HttpMatchRequest& m) {
   return m.scheme || m.method || m.authority || !m.headers.empty() || !m.withoutHeaders.empty() ||
          !m.queryParams.empty();
@@ -201,9 +205,25 @@ std::map<uint16_t, Listener> ListenerBuilder::build() {
     routeSlots_[i].resize(virtualServices_[i]->http.size());
   }
   std::map<uint16_t, std::vector<VirtualHostDraft>> drafts;
-  for (auto& [port, listener] : listeners)
+  // TLS-terminating servers also get a table of their own (routing scoped by SNI):
+  // [port] -> (index in Listener::servers, drafts). All drafting precedes materializing,
+  // which hands each built route to its last user.
+  std::map<uint16_t, std::vector<std::pair<std::size_t, std::vector<VirtualHostDraft>>>>
+      serverDrafts;
+  for (auto& [port, listener] : listeners) {
     drafts[port] = draftVirtualHosts(listener, servers_[port]);
-  for (auto& [port, listener] : listeners) materialize(listener, drafts[port]);
+    const std::vector<ServerRef>& refs = servers_[port];
+    for (std::size_t i = 0; i < refs.size(); ++i) {
+      if (!terminatesTls(*refs[i].server)) continue;
+      serverDrafts[port].emplace_back(i, draftVirtualHosts(listener, {refs[i]}));
+    }
+  }
+  for (auto& [port, listener] : listeners) {
+    materialize(listener.virtualHosts, port, drafts[port]);
+    for (auto& [index, perServer] : serverDrafts[port]) {
+      materialize(listener.servers[index].virtualHosts, port, perServer);
+    }
+  }
 
   for (std::size_t i = 0; i < virtualServices_.size(); ++i) {
     const auto& vs = *virtualServices_[i];
@@ -405,14 +425,15 @@ std::vector<ListenerBuilder::VirtualHostDraft> ListenerBuilder::draftVirtualHost
   return drafts;
 }
 
-void ListenerBuilder::materialize(Listener& listener, std::vector<VirtualHostDraft>& drafts) {
+void ListenerBuilder::materialize(VirtualHostTable& table, uint16_t port,
+                                  std::vector<VirtualHostDraft>& drafts) {
   for (auto& draft : drafts) {
-    auto vhost = std::make_unique<VirtualHost>(draft.domain + ":" + std::to_string(listener.port),
+    auto vhost = std::make_unique<VirtualHost>(draft.domain + ":" + std::to_string(port),
                                                std::vector<std::string>{draft.domain});
     vhost->setRequireTls(draft.requireTls);
     for (const auto& r : draft.routes) vhost->addRouteFromModel(takeRoute(r.vs, r.http), r.matches);
     vhost->finalize();
-    listener.virtualHosts.add(std::move(vhost));
+    table.add(std::move(vhost));
   }
 }
 

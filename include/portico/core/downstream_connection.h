@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 
+#include "portico/core/downstream_transport.h"
 #include "portico/core/stream.h"
 #include "portico/http/http1_request_reader.h"
 
@@ -19,7 +20,7 @@ class Worker;
 
 class DownstreamConnection {
  public:
-  DownstreamConnection(Worker& worker, boost::asio::ip::tcp::socket socket, uint16_t listenerPort);
+  DownstreamConnection(Worker& worker, DownstreamTransport transport, uint16_t listenerPort);
   ~DownstreamConnection();
   DownstreamConnection(const DownstreamConnection&) = delete;
   DownstreamConnection& operator=(const DownstreamConnection&) = delete;
@@ -37,10 +38,13 @@ class DownstreamConnection {
                                                 const http::Http1RequestReader::HeadResult& r);
   boost::asio::awaitable<bool> writeLocalReply(Stream& stream, http::LocalReply& reply, bool close);
   void addRequestHeaders(Stream& stream);
+  // TLS: scopes routing to the server the SNI chose; false when the Host is not one of its
+  // hosts (421).
+  bool scopeToTlsServer(Stream& stream);
   void log(Stream& stream);
 
   Worker& worker_;
-  boost::asio::ip::tcp::socket socket_;
+  DownstreamTransport transport_;
   http::Http1RequestReader reader_;
   uint16_t listenerPort_;
   std::string remoteAddress_;

@@ -21,6 +21,8 @@ struct ServerOptions {
   std::string accessLog = "-";  // path, "-" (stdout) or "off"
   std::chrono::seconds drainTime{5};
   bool strict = false;
+  // Gateway tls.credentialName NAME reads <credentialsDir>/NAME/{tls.crt,tls.key,ca.crt}.
+  std::string credentialsDir = "/etc/portico/credentials";
   http::CodecLimits codecLimits;
 };
 

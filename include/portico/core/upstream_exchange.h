@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "portico/core/downstream_transport.h"
 #include "portico/core/stream.h"
 #include "portico/http/http1_request_reader.h"
 #include "portico/upstream/cluster.h"
@@ -22,7 +23,7 @@ class Worker;
 
 class UpstreamExchange {
  public:
-  UpstreamExchange(Worker& worker, boost::asio::ip::tcp::socket& downstream,
+  UpstreamExchange(Worker& worker, DownstreamTransport& downstream,
                    http::Http1RequestReader& reader, Stream& stream);
 
   // Returns whether the downstream connection may carry another request.
@@ -48,7 +49,7 @@ class UpstreamExchange {
   bool replayable() const { return !bodyStarted_ || bodyReplay_.has_value(); }
 
   Worker& worker_;
-  boost::asio::ip::tcp::socket& downstream_;
+  DownstreamTransport& downstream_;
   http::Http1RequestReader& reader_;
   Stream& stream_;
   const route::Route& route_;

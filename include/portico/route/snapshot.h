@@ -18,6 +18,10 @@ namespace portico::ratelimit {
 class RateLimitPolicySet;  // ratelimit/rate_limit_policy_set.h
 }  // namespace portico::ratelimit
 
+namespace portico::tls {
+class TlsListenerContexts;  // tls/tls_listener_contexts.h
+}  // namespace portico::tls
+
 namespace portico::route {
 
 // One Gateway server as bound to a listener (several servers may share a port).
@@ -26,6 +30,11 @@ struct ServerBinding {
   std::string portName;
   std::vector<std::string> hosts;  // dnsName parts, lower-case
   std::optional<config::ServerTls> tls;
+  // TLS-terminating servers only: the virtual hosts of the VirtualServices bound to this
+  // server alone. A request on a connection whose SNI chose this server routes here, never
+  // to another server's VirtualServices on the same port (Envoy: one route config per
+  // filter chain). Empty for other servers, which use Listener::virtualHosts.
+  VirtualHostTable virtualHosts;
 };
 
 struct Listener {
@@ -46,6 +55,12 @@ struct Snapshot {
   // The RateLimitConfigs compiled against the process's RateLimitRegistry; set by the
   // server before it publishes the snapshot (the SnapshotCompiler leaves it null: no limits).
   std::shared_ptr<const ratelimit::RateLimitPolicySet> rateLimits;
+  // The SSL contexts of its TLS-terminating listeners, built from this snapshot's servers by
+  // tls::TlsListenerContexts::build() (reusing the previous snapshot's contexts whose files
+  // did not change) and set by the server before it publishes the snapshot. Null: no TLS.
+  // A connection pins its port's selector at accept, so a new snapshot (a reload or a
+  // certificate rotation) changes only what new handshakes get.
+  std::shared_ptr<const tls::TlsListenerContexts> tls;
 
   const Listener* listener(uint16_t port) const {
     auto it = listeners.find(port);
