@@ -153,11 +153,12 @@ bool DownstreamConnection::scopeToTlsServer(Stream& stream) {
                         : nullptr;
   // No binding: a reload removed the server this connection was made for; the client
   // must open a new connection, which is what 421 tells it as well.
-  if (binding == nullptr || !tls::SniSelector::hostAllowed(*server, stream.request().authority)) {
+  if (binding == nullptr || !binding->virtualHosts ||
+      !tls::SniSelector::hostAllowed(*server, stream.request().authority)) {
     stream.sendLocalReply(http::makeLocalReply(421, "Misdirected Request"), "");
     return false;
   }
-  stream.state().virtualHosts = &binding->virtualHosts;
+  stream.state().virtualHosts = binding->virtualHosts.get();
   return true;
 }
 

@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "portico/core/downstream_connection.h"
+#include "portico/core/passthrough_connection.h"
 #include "portico/core/worker.h"
 #include "portico/tls/tls_listener_contexts.h"
 
@@ -24,6 +25,12 @@ asio::awaitable<void> serveConnection(Worker& worker, DownstreamTransport transp
   co_await connection.run();
 }
 
+asio::awaitable<void> servePassthrough(Worker& worker, asio::ip::tcp::socket socket,
+                                       uint16_t port) {
+  PassthroughConnection connection(worker, std::move(socket), port);
+  co_await connection.run();
+}
+
 }  // namespace
 
 Listener::Listener(Worker& worker, asio::ip::tcp::endpoint endpoint)
@@ -32,9 +39,14 @@ Listener::Listener(Worker& worker, asio::ip::tcp::endpoint endpoint)
 boost::system::error_code Listener::open() {
   if (route::SnapshotPtr snapshot = worker_.store().current()) {
     if (const route::Listener* listener = snapshot->listener(endpoint_.port())) {
+      bool passthrough = false;
       for (const auto& server : listener->servers) {
         terminatesTls_ = terminatesTls_ || tls::TlsListenerContexts::terminates(server);
+        passthrough = passthrough || (server.tls && server.tls->mode ==
+                                                        config::ServerTls::Mode::kPassthrough);
       }
+      // A port mixing PASSTHROUGH and terminating servers terminates (docs/tls.md).
+      passthrough_ = passthrough && !terminatesTls_;
     }
   }
   boost::system::error_code ec;
@@ -71,6 +83,11 @@ asio::awaitable<void> Listener::acceptLoop() {
     if (ec) {
       // EMFILE and friends: keep accepting; the backlog holds the client meanwhile.
       spdlog::warn("accept on port {}: {}", endpoint_.port(), ec.message());
+      continue;
+    }
+    if (passthrough_) {
+      asio::co_spawn(worker_.context(), servePassthrough(worker_, std::move(socket), port()),
+                     asio::detached);
       continue;
     }
     if (!terminatesTls_) {

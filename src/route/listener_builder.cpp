@@ -218,10 +218,13 @@ std::map<uint16_t, Listener> ListenerBuilder::build() {
       serverDrafts[port].emplace_back(i, draftVirtualHosts(listener, {refs[i]}));
     }
   }
+  for (auto& [port, listener] : listeners) buildSniRoutes(listener, servers_[port]);
   for (auto& [port, listener] : listeners) {
     materialize(listener.virtualHosts, port, drafts[port]);
     for (auto& [index, perServer] : serverDrafts[port]) {
-      materialize(listener.servers[index].virtualHosts, port, perServer);
+      auto table = std::make_shared<VirtualHostTable>();
+      materialize(*table, port, perServer);
+      listener.servers[index].virtualHosts = std::move(table);
     }
   }
 
@@ -313,6 +316,57 @@ std::vector<std::string> ListenerBuilder::intersectHosts(std::size_t vsIndex,
     }
   }
   return out;
+}
+
+void ListenerBuilder::buildSniRoutes(Listener& listener, const std::vector<ServerRef>& servers) {
+  for (const auto& server : servers) {
+    if (!server.server->tls || server.server->tls->mode != config::ServerTls::Mode::kPassthrough) {
+      continue;
+    }
+    for (std::size_t v = 0; v < virtualServices_.size(); ++v) {
+      const auto& vs = *virtualServices_[v];
+      if (vs.tls.empty()) continue;
+      bool vsNamesGateway = contains(vs.gateways, server.gatewayKey);
+      bool named = vsNamesGateway;
+      for (const auto& route : vs.tls) {
+        for (const auto& m : route.match) named = named || contains(m.gateways, server.gatewayKey);
+      }
+      if (!named || intersectHosts(v, server).empty()) continue;
+      bound_[v] = true;
+      for (std::size_t r = 0; r < vs.tls.size(); ++r) {
+        const config::L4Route& route = vs.tls[r];
+        SniRoute sni;
+        for (const auto& m : route.match) {
+          bool gatewayOk = m.gateways.empty() ? vsNamesGateway : contains(m.gateways, server.gatewayKey);
+          if (!gatewayOk || (m.port != 0 && m.port != listener.port)) continue;
+          // Only names this server serves: another server's SNI never reaches this route.
+          for (const auto& raw : m.sniHosts) {
+            std::string host = toLowerAscii(raw);
+            bool served = std::any_of(server.hosts.begin(), server.hosts.end(), [&](const auto& h) {
+              return hostSubsetOf(host, h.dnsName) || hostSubsetOf(h.dnsName, host);
+            });
+            if (served && !contains(sni.sniHosts, host)) sni.sniHosts.push_back(std::move(host));
+          }
+        }
+        if (sni.sniHosts.empty()) continue;
+        for (std::size_t d = 0; d < route.route.size(); ++d) {
+          const config::RouteDestination& dest = route.route[d];
+          // Istio: a single destination may leave weight out (it gets 100).
+          uint32_t weight = dest.weightSet ? static_cast<uint32_t>(std::max(dest.weight, 0))
+                                           : (route.route.size() == 1 ? 100u : 0u);
+          if (weight == 0) continue;
+          std::string field = route.path + ".route[" + std::to_string(d) + "].destination";
+          sni.destinations.push_back(
+              {routes_.clusters().clusterFor(dest.destination, vs.meta, field), weight});
+          sni.totalWeight += weight;
+        }
+        if (sni.destinations.empty()) continue;
+        sni.virtualService = vs.meta.ns + "/" + vs.meta.name;
+        sni.path = route.path;
+        listener.sniRoutes.push_back(std::move(sni));
+      }
+    }
+  }
 }
 
 std::vector<ListenerBuilder::RouteDraft> ListenerBuilder::routesFor(std::size_t vsIndex,

@@ -2,7 +2,8 @@
 // spreads connections over the workers. Owned by its Worker. On a port with TLS-terminating
 // servers each accepted socket is wrapped in TLS with the port's SniSelector from the
 // snapshot current at accept (a certificate rotation reaches new connections only); the
-// handshake itself runs in the connection's coroutine, on this worker.
+// handshake itself runs in the connection's coroutine, on this worker. On a port whose
+// servers are all PASSTHROUGH, connections go to a PassthroughConnection (TCP proxy by SNI).
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -34,6 +35,7 @@ class Listener {
   boost::asio::ip::tcp::endpoint endpoint_;
   boost::asio::ip::tcp::acceptor acceptor_;
   bool terminatesTls_ = false;
+  bool passthrough_ = false;  // only PASSTHROUGH servers: route by SNI, proxy TCP
 };
 
 }  // namespace portico::core

@@ -33,8 +33,23 @@ struct ServerBinding {
   // TLS-terminating servers only: the virtual hosts of the VirtualServices bound to this
   // server alone. A request on a connection whose SNI chose this server routes here, never
   // to another server's VirtualServices on the same port (Envoy: one route config per
-  // filter chain). Empty for other servers, which use Listener::virtualHosts.
-  VirtualHostTable virtualHosts;
+  // filter chain). Null for other servers, which use Listener::virtualHosts. Shared and
+  // immutable, so a ServerBinding stays copyable.
+  std::shared_ptr<const VirtualHostTable> virtualHosts;
+};
+
+// A VirtualService tls[] route on a PASSTHROUGH server: connections whose ClientHello names
+// one of `sniHosts` are proxied, still encrypted, to one of `destinations` (by weight).
+struct SniRoute {
+  std::vector<std::string> sniHosts;  // lower-case names, `*.suffix` or `*`
+  struct Destination {
+    std::string clusterName;  // key into Snapshot::clusters
+    uint32_t weight = 0;
+  };
+  std::vector<Destination> destinations;
+  uint32_t totalWeight = 0;
+  std::string virtualService;  // "namespace/name"
+  std::string path;            // "spec.tls[0]"
 };
 
 struct Listener {
@@ -43,6 +58,9 @@ struct Listener {
   config::Protocol protocol = config::Protocol::kHttp;
   std::vector<ServerBinding> servers;
   VirtualHostTable virtualHosts;
+  // PASSTHROUGH servers: tls[] routes of the VirtualServices bound to them, Istio order (the
+  // first whose sniHosts match the ClientHello's SNI wins).
+  std::vector<SniRoute> sniRoutes;
 };
 
 struct Snapshot {
