@@ -42,8 +42,9 @@ boost::system::error_code Listener::open() {
       bool passthrough = false;
       for (const auto& server : listener->servers) {
         terminatesTls_ = terminatesTls_ || tls::TlsListenerContexts::terminates(server);
-        passthrough = passthrough || (server.tls && server.tls->mode ==
-                                                        config::ServerTls::Mode::kPassthrough);
+        // An HTTP server's tls (httpsRedirect) also reads as mode PASSTHROUGH, the default.
+        passthrough = passthrough || (server.tls && !config::isHttpProtocol(listener->protocol) &&
+                                      server.tls->mode == config::ServerTls::Mode::kPassthrough);
       }
       // A port mixing PASSTHROUGH and terminating servers terminates (docs/tls.md).
       passthrough_ = passthrough && !terminatesTls_;

@@ -320,7 +320,9 @@ std::vector<std::string> ListenerBuilder::intersectHosts(std::size_t vsIndex,
 
 void ListenerBuilder::buildSniRoutes(Listener& listener, const std::vector<ServerRef>& servers) {
   for (const auto& server : servers) {
-    if (!server.server->tls || server.server->tls->mode != config::ServerTls::Mode::kPassthrough) {
+    // PASSTHROUGH is also the default mode of an HTTP server's tls (httpsRedirect): skip those.
+    if (!server.server->tls || config::isHttpProtocol(server.server->protocol) ||
+        server.server->tls->mode != config::ServerTls::Mode::kPassthrough) {
       continue;
     }
     for (std::size_t v = 0; v < virtualServices_.size(); ++v) {

@@ -134,7 +134,7 @@ apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: pt}
 spec:
-  hosts: ["*.example.com"]
+  hosts: ["*.example.com", elsewhere.org]
   gateways: [gw]
   tls:
   - match: [{port: 8443, sniHosts: [a.example.com, elsewhere.org]}]
