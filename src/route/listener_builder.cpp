@@ -339,7 +339,8 @@ void ListenerBuilder::buildSniRoutes(Listener& listener, const std::vector<Serve
         const config::L4Route& route = vs.tls[r];
         SniRoute sni;
         for (const auto& m : route.match) {
-          bool gatewayOk = m.gateways.empty() ? vsNamesGateway : contains(m.gateways, server.gatewayKey);
+          bool gatewayOk =
+              m.gateways.empty() ? vsNamesGateway : contains(m.gateways, server.gatewayKey);
           if (!gatewayOk || (m.port != 0 && m.port != listener.port)) continue;
           // Only names this server serves: another server's SNI never reaches this route.
           for (const auto& raw : m.sniHosts) {

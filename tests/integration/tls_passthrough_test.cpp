@@ -49,8 +49,8 @@ class TlsPassthroughTest : public ::testing::Test {
                                  pki.path("pt.crt"), "-key", pki.path("pt.key"), "-www"},
         (dir.path() / "s_server.log").string());
     ASSERT_TRUE(waitForPort(backendPort, std::chrono::seconds(10)));
-    std::string yaml = fill(kConfig, {{"PORT", std::to_string(port)},
-                                      {"BACKEND", std::to_string(backendPort)}});
+    std::string yaml =
+        fill(kConfig, {{"PORT", std::to_string(port)}, {"BACKEND", std::to_string(backendPort)}});
     GatewayOptions options;
     options.extraArgs = {"--log-level", "debug"};
     gw = std::make_unique<Gateway>(dir, yaml, options);

@@ -37,8 +37,9 @@ class TestPki {
 
  private:
   void makeCa(const std::string& name, const std::string& cn) {
-    openssl(dir_, "req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj '/CN=" +
-                      cn + "' -keyout pki/" + name + ".key -out pki/" + name + ".crt");
+    openssl(dir_,
+            "req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj '/CN=" +
+                cn + "' -keyout pki/" + name + ".key -out pki/" + name + ".crt");
   }
   void issue(const std::string& name, const std::string& cn, const std::string& ca, int days,
              bool client = false) {

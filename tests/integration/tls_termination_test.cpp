@@ -135,11 +135,11 @@ TEST_F(TlsTerminationTest, ProxiesARequestOverTlsWithForwardedProtoHttps) {
 TEST_F(TlsTerminationTest, KeepAliveRequestsShareOneTlsConnection) {
   std::string url = "https://a.example.com:" + std::to_string(httpsPort) + "/k";
   dir.write("urls.txt", repeatedUrls(url, 3));
-  auto r = runCommand("curl -s --cacert " + pki.path("ca.crt") + " --resolve a.example.com:" +
-                          std::to_string(httpsPort) + ":127.0.0.1 -K " +
-                          (dir.path() / "urls.txt").string() +
-                          " -w '%{http_code} %{num_connects}\\n'",
-                      std::chrono::seconds(30));
+  auto r =
+      runCommand("curl -s --cacert " + pki.path("ca.crt") +
+                     " --resolve a.example.com:" + std::to_string(httpsPort) + ":127.0.0.1 -K " +
+                     (dir.path() / "urls.txt").string() + " -w '%{http_code} %{num_connects}\\n'",
+                 std::chrono::seconds(30));
   EXPECT_EQ(r.output, "200 1\n200 0\n200 0\n") << gw->log();
 }
 
@@ -170,9 +170,9 @@ TEST_F(TlsTerminationTest, MutualTlsAcceptsOnlyATrustedValidClientCertificate) {
 
   auto none = https("m.example.com", "/");
   EXPECT_EQ(none.status, 0) << none.raw;
-  auto untrusted = https("m.example.com", "/",
-                         "--cert " + pki.path("stranger.crt") + " --key " +
-                             pki.path("stranger.key"));
+  auto untrusted =
+      https("m.example.com", "/",
+            "--cert " + pki.path("stranger.crt") + " --key " + pki.path("stranger.key"));
   EXPECT_EQ(untrusted.status, 0) << untrusted.raw;
   auto expired = https("m.example.com", "/",
                        "--cert " + pki.path("expired.crt") + " --key " + pki.path("expired.key"));

@@ -116,8 +116,8 @@ TEST_F(TlsServerRoutesTest, PlainServersHaveNoTableOfTheirOwn) {
 }
 
 TEST(TlsPassthroughRoutesTest, TlsRoutesOfBoundVirtualServicesInIstioOrder) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("portico-tls-pt-" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("portico-tls-pt-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   std::string file = (dir / "config.yaml").string();
   std::ofstream(file) << R"(apiVersion: networking.istio.io/v1

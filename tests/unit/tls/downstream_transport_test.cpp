@@ -118,12 +118,11 @@ class TlsRotationTest : public TlsTest {
     server = std::make_unique<DownstreamTransport>(acceptor.accept(), std::move(selector));
     bool serverDone = false, clientDone = false;
     boost::system::error_code serverEc, clientEc;
-    asio::co_spawn(
-        ioc, server->handshake(std::chrono::seconds(5)),
-        [&](std::exception_ptr, boost::system::error_code ec) {
-          serverEc = ec;
-          serverDone = true;
-        });
+    asio::co_spawn(ioc, server->handshake(std::chrono::seconds(5)),
+                   [&](std::exception_ptr, boost::system::error_code ec) {
+                     serverEc = ec;
+                     serverDone = true;
+                   });
     client->async_handshake(asio::ssl::stream_base::client, [&](boost::system::error_code ec) {
       clientEc = ec;
       clientDone = true;
