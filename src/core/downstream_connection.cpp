@@ -90,7 +90,7 @@ asio::awaitable<void> DownstreamConnection::run() {
     }
     if (!co_await serve(stream)) break;
   }
-  co_await transport_.shutdown(kTlsShutdownTimeout);
+  if (transport_.isTls()) co_await transport_.shutdown(kTlsShutdownTimeout);
   transport_.close();
 }
 
