@@ -114,6 +114,8 @@ int main(int argc, char** argv) {
       "quiet time after a config file change before the reload starts")(
       "no-watch", po::bool_switch(&noWatch),
       "do not watch the -c paths (reload only on SIGHUP or POST /reload)")(
+      "credentials-dir", po::value(&options.credentialsDir)->default_value(options.credentialsDir),
+      "where Gateway tls.credentialName NAME is read: DIR/NAME/tls.crt, tls.key, ca.crt")(
       "max-request-line-bytes",
       po::value(&options.codecLimits.maxRequestLineBytes)
           ->default_value(options.codecLimits.maxRequestLineBytes),

@@ -20,6 +20,8 @@
 #include "portico/core/worker.h"
 #include "portico/http/http1_serializer.h"
 #include "portico/http/io_deadline.h"
+#include "portico/tls/sni_selector.h"
+#include "portico/tls/tls_listener_contexts.h"
 
 namespace portico::core {
 namespace asio = boost::asio;
@@ -29,19 +31,21 @@ namespace {
 
 // RFC 9113 3.4: a prior-knowledge HTTP/2 client starts with this.
 constexpr std::string_view kHttp2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+// How long a closing TLS connection waits for the client's close_notify.
+constexpr std::chrono::milliseconds kTlsShutdownTimeout{500};
 
 }  // namespace
 
-DownstreamConnection::DownstreamConnection(Worker& worker, asio::ip::tcp::socket socket,
+DownstreamConnection::DownstreamConnection(Worker& worker, DownstreamTransport transport,
                                            uint16_t listenerPort)
     : worker_(worker),
-      socket_(std::move(socket)),
-      reader_(socket_, worker.options().codecLimits),
+      transport_(std::move(transport)),
+      reader_(transport_, worker.options().codecLimits),
       listenerPort_(listenerPort) {
   boost::system::error_code ec;
-  auto remote = socket_.remote_endpoint(ec);
+  auto remote = transport_.lowestLayer().remote_endpoint(ec);
   if (!ec) remoteAddress_ = remote.address().to_string();
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  transport_.lowestLayer().set_option(asio::ip::tcp::no_delay(true), ec);
   worker_.attach(this);
 }
 
@@ -58,12 +62,13 @@ void DownstreamConnection::drain() {
 
 void DownstreamConnection::abort() {
   boost::system::error_code ec;
-  socket_.cancel(ec);
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  transport_.lowestLayer().cancel(ec);
+  transport_.lowestLayer().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
 }
 
 asio::awaitable<DownstreamConnection::Protocol> DownstreamConnection::sniffProtocol() {
   // Peek, so that an HTTP/1.1 request stays in the socket for the reader untouched.
+  auto& socket_ = transport_.lowestLayer();
   http::IoDeadline deadline(socket_.get_executor());
   deadline.arm(socket_, worker_.options().codecLimits.idleTimeout);
   char bytes[kHttp2Preface.size()];
@@ -87,16 +92,23 @@ asio::awaitable<DownstreamConnection::Protocol> DownstreamConnection::sniffProto
 }
 
 asio::awaitable<void> DownstreamConnection::run() {
-  const Protocol protocol = co_await sniffProtocol();
+  if (transport_.isTls()) {
+    // The handshake shares the header timeout: a client must be as quick to say hello.
+    auto ec = co_await transport_.handshake(worker_.options().codecLimits.headerTimeout);
+    if (ec) {
+      transport_.close();
+      co_return;
+    }
+  }
+  // TLS listeners do not offer h2 in ALPN yet: HTTP/2 is prior-knowledge h2c on plain ports.
+  const Protocol protocol = transport_.isTls() ? Protocol::kHttp1 : co_await sniffProtocol();
   if (protocol == Protocol::kHttp2) {
-    Http2Connection connection(worker_, socket_, remoteAddress_, listenerPort_);
+    Http2Connection connection(worker_, transport_.lowestLayer(), remoteAddress_, listenerPort_);
     http2_ = &connection;
     if (worker_.draining()) connection.drain();
     co_await connection.run();
     http2_ = nullptr;
-    boost::system::error_code ec;
-    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-    socket_.close(ec);
+    transport_.close();
     co_return;
   }
   for (;;) {
@@ -116,16 +128,18 @@ asio::awaitable<void> DownstreamConnection::run() {
     }
     if (!co_await serve(stream)) break;
   }
-  boost::system::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
+  if (transport_.isTls()) co_await transport_.shutdown(kTlsShutdownTimeout);
+  transport_.close();
 }
 
 asio::awaitable<bool> DownstreamConnection::serve(Stream& stream) {
-  addProxyHeaders(stream, remoteAddress_, worker_.rng());
   filter::FilterChain& chain = stream.chain();
   filter::StreamState& state = stream.state();
-  co_await runRequestFilters(stream, socket_.get_executor());
+  if (transport_.isTls()) state.scheme = "https";
+  addProxyHeaders(stream, remoteAddress_, worker_.rng());
+  if (!transport_.isTls() || scopeToTlsServer(stream)) {
+    co_await runRequestFilters(stream, transport_.get_executor());
+  }
 
   bool keep = false;
   const http::RequestHead& request = stream.request();
@@ -134,7 +148,7 @@ asio::awaitable<bool> DownstreamConnection::serve(Stream& stream) {
     keep = request.keepAlive && !worker_.draining() && !draining_ && reader_.bodyComplete();
     keep = co_await writeLocalReply(stream, *state.localReply, !keep) && keep;
   } else if (state.forward) {
-    Http1Downstream downstream(socket_, reader_, stream.request(),
+    Http1Downstream downstream(transport_, reader_, stream.request(),
                                worker_.draining() || draining_);
     UpstreamExchange exchange(worker_, downstream, downstream, stream);
     keep = co_await exchange.run();
@@ -146,6 +160,23 @@ asio::awaitable<bool> DownstreamConnection::serve(Stream& stream) {
   chain.onComplete(stream);
   log(stream);
   co_return keep;
+}
+
+bool DownstreamConnection::scopeToTlsServer(Stream& stream) {
+  const tls::ServerTlsContext* server = transport_.tlsServer();
+  const route::ServerBinding* binding =
+      server != nullptr ? tls::TlsListenerContexts::bindingOf(stream.snapshot(), listenerPort_,
+                                                              *server)
+                        : nullptr;
+  // No binding: a reload removed the server this connection was made for; the client
+  // must open a new connection, which is what 421 tells it as well.
+  if (binding == nullptr || !binding->virtualHosts ||
+      !tls::SniSelector::hostAllowed(*server, stream.request().authority)) {
+    stream.sendLocalReply(http::makeLocalReply(421, "Misdirected Request"), "");
+    return false;
+  }
+  stream.state().virtualHosts = binding->virtualHosts.get();
+  return true;
 }
 
 asio::awaitable<bool> DownstreamConnection::answerCodecError(
@@ -188,7 +219,7 @@ asio::awaitable<bool> DownstreamConnection::writeLocalReply(Stream& stream, http
   if (withBody) out.append(reply.body);
   stream.responseCode = reply.head.status;
   auto [ec, n] =
-      co_await asio::async_write(socket_, asio::buffer(out), asio::as_tuple(asio::use_awaitable));
+      co_await asio::async_write(transport_, asio::buffer(out), asio::as_tuple(asio::use_awaitable));
   if (!ec && withBody) stream.bytesSent += reply.body.size();
   co_return !ec;
 }

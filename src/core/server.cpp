@@ -20,6 +20,7 @@
 #include "portico/reload/snapshot_builder.h"
 #include "portico/reload/snapshot_reaper.h"
 #include "portico/stats/stats_registry.h"
+#include "portico/tls/tls_listener_contexts.h"
 
 namespace portico::core {
 namespace asio = boost::asio;
@@ -36,19 +37,13 @@ std::set<ListenerKey> listenerKeys(const route::Snapshot& snapshot, const Server
   return keys;
 }
 
-// Files outside the -c paths whose change must trigger a reload: certificates.
-std::vector<std::string> certificateFiles(const route::Snapshot& snapshot) {
-  std::vector<std::string> files;
-  for (const auto& [port, listener] : snapshot.listeners) {
-    for (const auto& server : listener.servers) {
-      if (!server.tls) continue;
-      for (const std::string* f : {&server.tls->serverCertificate, &server.tls->privateKey,
-                                   &server.tls->caCertificates}) {
-        if (!f->empty()) files.push_back(*f);
-      }
-    }
-  }
-  return files;
+// Files outside the -c paths whose change must trigger a reload: certificates (and the
+// directories of mounted secrets, whose `..data` swap is the change).
+std::vector<std::string> certificatePaths(const route::Snapshot& snapshot) {
+  std::vector<std::string> paths;
+  if (!snapshot.tls) return paths;
+  for (const auto& p : snapshot.tls->watchedPaths()) paths.push_back(p.string());
+  return paths;
 }
 
 }  // namespace
@@ -112,7 +107,7 @@ bool Server::apply(const route::SnapshotPtr& next, std::string& error) {
 
 void Server::watchConfig() {
   std::string error;
-  if (!rt_->watcher->watch(options_.configPaths, certificateFiles(*rt_->reloader->current()),
+  if (!rt_->watcher->watch(options_.configPaths, certificatePaths(*rt_->reloader->current()),
                            error)) {
     spdlog::warn("config files are not watched ({}); reload with SIGHUP or POST /reload", error);
   }
@@ -152,8 +147,22 @@ void Server::beginDrain(std::string_view why) {
   rt_->main.stop();
 }
 
+reload::SnapshotDecorator Server::tlsDecorator() {
+  // TLS: the SSL contexts of the snapshot's terminating servers (docs/tls.md), reusing the
+  // serving snapshot's unchanged ones so their sessions keep resuming. A server whose
+  // certificates do not load is left out (its SNI names fail the handshake); others serve.
+  return [this](route::Snapshot& next, config::Diagnostics&) {
+    tls::TlsListenerContexts::Options tlsOptions;
+    tlsOptions.credentialsDir = options_.credentialsDir;
+    route::SnapshotPtr current = rt_->reloader ? rt_->reloader->current() : nullptr;
+    auto built = tls::TlsListenerContexts::attach(next, tlsOptions, current.get());
+    for (const auto& e : built.errors) spdlog::error("tls: {}", e);
+    for (const auto& w : built.warnings) spdlog::warn("tls: {}", w);
+  };
+}
+
 bool Server::start() {
-  reload::BuildResult first = reload::buildSnapshot(options_);
+  reload::BuildResult first = reload::buildSnapshot(options_, tlsDecorator());
   for (const auto& d : first.diagnostics.items()) std::cerr << d.format() << "\n";
   if (!first.ok()) {
     std::cerr << "portico: configuration has errors; not starting\n";
@@ -199,7 +208,7 @@ bool Server::start() {
   rt_->reloader = std::make_unique<reload::ConfigReloader>(
       rt_->main,
       [this] {
-        reload::BuildResult r = reload::buildSnapshot(options_);
+        reload::BuildResult r = reload::buildSnapshot(options_, tlsDecorator());
         if (r.snapshot) r.snapshot = rt_->reaper.adopt(std::move(r.snapshot));
         return r;
       },

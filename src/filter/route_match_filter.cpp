@@ -20,9 +20,12 @@ std::string_view hostOnly(std::string_view authority) {
 FilterStatus RouteMatchFilter::decodeHeaders(StreamContext& ctx) noexcept {
   StreamState& state = ctx.state();
   http::RequestHead& request = ctx.request();
-  const route::Listener* listener = ctx.snapshot().listener(state.listenerPort);
-  const route::VirtualHost* vhost =
-      listener ? listener->virtualHosts.find(request.authority) : nullptr;
+  const route::VirtualHostTable* table = state.virtualHosts;
+  if (table == nullptr) {
+    const route::Listener* listener = ctx.snapshot().listener(state.listenerPort);
+    if (listener != nullptr) table = &listener->virtualHosts;
+  }
+  const route::VirtualHost* vhost = table ? table->find(request.authority) : nullptr;
   if (!vhost) {
     ctx.sendLocalReply(http::makeLocalReply(404, ""), "NR");
     return FilterStatus::kStopIteration;

@@ -48,8 +48,9 @@ bool isHopByHop(std::string_view lowerName) {
 
 }  // namespace
 
-Http1RequestReader::Http1RequestReader(asio::ip::tcp::socket& socket, const CodecLimits& limits)
-    : socket_(socket), limits_(limits), deadline_(socket.get_executor()) {}
+Http1RequestReader::Http1RequestReader(core::DownstreamTransport& transport,
+                                       const CodecLimits& limits)
+    : transport_(transport), limits_(limits), deadline_(transport.get_executor()) {}
 
 std::size_t Http1RequestReader::scanHead(std::string_view data, const CodecLimits& limits,
                                          HeadResult& result) {
@@ -203,7 +204,7 @@ asio::awaitable<Http1RequestReader::HeadResult> Http1RequestReader::readHead(Req
     if (!data.empty()) {
       if (!started) {
         started = true;
-        deadline_.arm(socket_, limits_.headerTimeout);
+        deadline_.arm(transport_.lowestLayer(), limits_.headerTimeout);
       }
       HeadResult result;
       std::size_t len = scanHead(data, limits_, result);
@@ -223,10 +224,10 @@ asio::awaitable<Http1RequestReader::HeadResult> Http1RequestReader::readHead(Req
         co_return fillHead(*parser_, head);
       }
     } else if (!started) {
-      deadline_.arm(socket_, limits_.idleTimeout);
+      deadline_.arm(transport_.lowestLayer(), limits_.idleTimeout);
     }
 
-    auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(kReadChunk),
+    auto [ec, n] = co_await transport_.async_read_some(buffer_.prepare(kReadChunk),
                                                     asio::as_tuple(asio::use_awaitable));
     buffer_.commit(n);
     if (ec) {
@@ -260,7 +261,7 @@ asio::awaitable<Http1RequestReader::BodyResult> Http1RequestReader::readBody(cha
       if (result.bytes > 0 || result.done) co_return result;
       if (step.consumed > 0) continue;  // chunk framing consumed, maybe more decodable bytes
     }
-    auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(kReadChunk),
+    auto [ec, n] = co_await transport_.async_read_some(buffer_.prepare(kReadChunk),
                                                     asio::as_tuple(asio::use_awaitable));
     buffer_.commit(n);
     if (ec) {

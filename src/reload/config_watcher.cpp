@@ -101,6 +101,11 @@ bool ConfigWatcher::watch(const std::vector<std::string>& configPaths,
     }
   }
   for (const auto& file : files) {
+    std::error_code ec;
+    if (fs::is_directory(fs::status(file, ec))) {
+      wanted.insert(fs::path(file).lexically_normal().string());  // a mounted secret
+      continue;
+    }
     addFileDirectories(file);
     fileNames_.insert(fs::path(file).filename().string());
   }

@@ -44,6 +44,10 @@ bool servesHttpRoutes(const config::Server& server) {
          server.tls->mode == Mode::kOptionalMutual;
 }
 
+bool terminatesTls(const config::Server& server) {
+  return server.protocol == config::Protocol::kHttps && servesHttpRoutes(server);
+}
+
 bool hasNonUriConditions(const HttpMatchRequest& m) {
   return m.scheme || m.method || m.authority || !m.headers.empty() || !m.withoutHeaders.empty() ||
          !m.queryParams.empty();
@@ -201,9 +205,28 @@ std::map<uint16_t, Listener> ListenerBuilder::build() {
     routeSlots_[i].resize(virtualServices_[i]->http.size());
   }
   std::map<uint16_t, std::vector<VirtualHostDraft>> drafts;
-  for (auto& [port, listener] : listeners)
+  // TLS-terminating servers also get a table of their own (routing scoped by SNI):
+  // [port] -> (index in Listener::servers, drafts). All drafting precedes materializing,
+  // which hands each built route to its last user.
+  std::map<uint16_t, std::vector<std::pair<std::size_t, std::vector<VirtualHostDraft>>>>
+      serverDrafts;
+  for (auto& [port, listener] : listeners) {
     drafts[port] = draftVirtualHosts(listener, servers_[port]);
-  for (auto& [port, listener] : listeners) materialize(listener, drafts[port]);
+    const std::vector<ServerRef>& refs = servers_[port];
+    for (std::size_t i = 0; i < refs.size(); ++i) {
+      if (!terminatesTls(*refs[i].server)) continue;
+      serverDrafts[port].emplace_back(i, draftVirtualHosts(listener, {refs[i]}));
+    }
+  }
+  for (auto& [port, listener] : listeners) buildSniRoutes(listener, servers_[port]);
+  for (auto& [port, listener] : listeners) {
+    materialize(listener.virtualHosts, port, drafts[port]);
+    for (auto& [index, perServer] : serverDrafts[port]) {
+      auto table = std::make_shared<VirtualHostTable>();
+      materialize(*table, port, perServer);
+      listener.servers[index].virtualHosts = std::move(table);
+    }
+  }
 
   for (std::size_t i = 0; i < virtualServices_.size(); ++i) {
     const auto& vs = *virtualServices_[i];
@@ -293,6 +316,60 @@ std::vector<std::string> ListenerBuilder::intersectHosts(std::size_t vsIndex,
     }
   }
   return out;
+}
+
+void ListenerBuilder::buildSniRoutes(Listener& listener, const std::vector<ServerRef>& servers) {
+  for (const auto& server : servers) {
+    // PASSTHROUGH is also the default mode of an HTTP server's tls (httpsRedirect): skip those.
+    if (!server.server->tls || config::isHttpProtocol(server.server->protocol) ||
+        server.server->tls->mode != config::ServerTls::Mode::kPassthrough) {
+      continue;
+    }
+    for (std::size_t v = 0; v < virtualServices_.size(); ++v) {
+      const auto& vs = *virtualServices_[v];
+      if (vs.tls.empty()) continue;
+      bool vsNamesGateway = contains(vs.gateways, server.gatewayKey);
+      bool named = vsNamesGateway;
+      for (const auto& route : vs.tls) {
+        for (const auto& m : route.match) named = named || contains(m.gateways, server.gatewayKey);
+      }
+      if (!named || intersectHosts(v, server).empty()) continue;
+      bound_[v] = true;
+      for (std::size_t r = 0; r < vs.tls.size(); ++r) {
+        const config::L4Route& route = vs.tls[r];
+        SniRoute sni;
+        for (const auto& m : route.match) {
+          bool gatewayOk =
+              m.gateways.empty() ? vsNamesGateway : contains(m.gateways, server.gatewayKey);
+          if (!gatewayOk || (m.port != 0 && m.port != listener.port)) continue;
+          // Only names this server serves: another server's SNI never reaches this route.
+          for (const auto& raw : m.sniHosts) {
+            std::string host = toLowerAscii(raw);
+            bool served = std::any_of(server.hosts.begin(), server.hosts.end(), [&](const auto& h) {
+              return hostSubsetOf(host, h.dnsName) || hostSubsetOf(h.dnsName, host);
+            });
+            if (served && !contains(sni.sniHosts, host)) sni.sniHosts.push_back(std::move(host));
+          }
+        }
+        if (sni.sniHosts.empty()) continue;
+        for (std::size_t d = 0; d < route.route.size(); ++d) {
+          const config::RouteDestination& dest = route.route[d];
+          // Istio: a single destination may leave weight out (it gets 100).
+          uint32_t weight = dest.weightSet ? static_cast<uint32_t>(std::max(dest.weight, 0))
+                                           : (route.route.size() == 1 ? 100u : 0u);
+          if (weight == 0) continue;
+          std::string field = route.path + ".route[" + std::to_string(d) + "].destination";
+          sni.destinations.push_back(
+              {routes_.clusters().clusterFor(dest.destination, vs.meta, field), weight});
+          sni.totalWeight += weight;
+        }
+        if (sni.destinations.empty()) continue;
+        sni.virtualService = vs.meta.ns + "/" + vs.meta.name;
+        sni.path = route.path;
+        listener.sniRoutes.push_back(std::move(sni));
+      }
+    }
+  }
 }
 
 std::vector<ListenerBuilder::RouteDraft> ListenerBuilder::routesFor(std::size_t vsIndex,
@@ -405,14 +482,15 @@ std::vector<ListenerBuilder::VirtualHostDraft> ListenerBuilder::draftVirtualHost
   return drafts;
 }
 
-void ListenerBuilder::materialize(Listener& listener, std::vector<VirtualHostDraft>& drafts) {
+void ListenerBuilder::materialize(VirtualHostTable& table, uint16_t port,
+                                  std::vector<VirtualHostDraft>& drafts) {
   for (auto& draft : drafts) {
-    auto vhost = std::make_unique<VirtualHost>(draft.domain + ":" + std::to_string(listener.port),
+    auto vhost = std::make_unique<VirtualHost>(draft.domain + ":" + std::to_string(port),
                                                std::vector<std::string>{draft.domain});
     vhost->setRequireTls(draft.requireTls);
     for (const auto& r : draft.routes) vhost->addRouteFromModel(takeRoute(r.vs, r.http), r.matches);
     vhost->finalize();
-    listener.virtualHosts.add(std::move(vhost));
+    table.add(std::move(vhost));
   }
 }
 

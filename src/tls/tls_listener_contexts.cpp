@@ -12,11 +12,6 @@ namespace {
 
 using Mode = config::ServerTls::Mode;
 
-bool terminates(const route::ServerBinding& server) {
-  return server.tls && (server.tls->mode == Mode::kSimple || server.tls->mode == Mode::kMutual ||
-                        server.tls->mode == Mode::kOptionalMutual);
-}
-
 std::string serverLabel(const route::ServerBinding& server) {
   return "Gateway " + server.gateway + " server " + server.portName;
 }
@@ -104,6 +99,44 @@ TlsListenerContexts::BuildResult TlsListenerContexts::build(const route::Snapsho
   }
   result.contexts = std::move(contexts);
   return result;
+}
+
+bool TlsListenerContexts::terminates(const route::ServerBinding& server) {
+  return server.tls && (server.tls->mode == Mode::kSimple || server.tls->mode == Mode::kMutual ||
+                        server.tls->mode == Mode::kOptionalMutual);
+}
+
+TlsListenerContexts::BuildResult TlsListenerContexts::attach(route::Snapshot& snapshot,
+                                                             const Options& options,
+                                                             const route::Snapshot* previous) {
+  BuildResult result =
+      build(snapshot, options, previous != nullptr ? previous->tls.get() : nullptr);
+  snapshot.tls = result.contexts;
+  return result;
+}
+
+const route::ServerBinding* TlsListenerContexts::bindingOf(const route::Snapshot& snapshot,
+                                                           uint16_t port,
+                                                           const ServerTlsContext& server) {
+  const route::Listener* listener = snapshot.listener(port);
+  if (listener == nullptr) return nullptr;
+  // The label is serverLabel(binding): "Gateway <gateway> server <portName>".
+  std::string_view label = server.label();
+  constexpr std::string_view kGateway = "Gateway ";
+  constexpr std::string_view kServer = " server ";
+  if (!label.starts_with(kGateway)) return nullptr;
+  label.remove_prefix(kGateway.size());
+  for (const route::ServerBinding& binding : listener->servers) {
+    if (label.size() != binding.gateway.size() + kServer.size() + binding.portName.size()) {
+      continue;
+    }
+    if (label.starts_with(binding.gateway) &&
+        label.substr(binding.gateway.size(), kServer.size()) == kServer &&
+        label.ends_with(binding.portName)) {
+      return &binding;
+    }
+  }
+  return nullptr;
 }
 
 std::shared_ptr<const SniSelector> TlsListenerContexts::forPort(uint16_t port) const {

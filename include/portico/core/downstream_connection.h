@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 
+#include "portico/core/downstream_transport.h"
 #include "portico/core/stream.h"
 #include "portico/http/http1_request_reader.h"
 
@@ -22,7 +23,7 @@ class Worker;
 
 class DownstreamConnection {
  public:
-  DownstreamConnection(Worker& worker, boost::asio::ip::tcp::socket socket, uint16_t listenerPort);
+  DownstreamConnection(Worker& worker, DownstreamTransport transport, uint16_t listenerPort);
   ~DownstreamConnection();
   DownstreamConnection(const DownstreamConnection&) = delete;
   DownstreamConnection& operator=(const DownstreamConnection&) = delete;
@@ -45,10 +46,13 @@ class DownstreamConnection {
   boost::asio::awaitable<bool> answerCodecError(Stream& stream,
                                                 const http::Http1RequestReader::HeadResult& r);
   boost::asio::awaitable<bool> writeLocalReply(Stream& stream, http::LocalReply& reply, bool close);
+  // TLS: scopes routing to the server the SNI chose; false when the Host is not one of its
+  // hosts (421).
+  bool scopeToTlsServer(Stream& stream);
   void log(Stream& stream);
 
   Worker& worker_;
-  boost::asio::ip::tcp::socket socket_;
+  DownstreamTransport transport_;
   http::Http1RequestReader reader_;
   uint16_t listenerPort_;
   std::string remoteAddress_;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "portico/core/downstream_sink.h"
+#include "portico/core/downstream_transport.h"
 #include "portico/core/request_body_source.h"
 #include "portico/http/http1_request_reader.h"
 #include "portico/http/request_head.h"
@@ -17,7 +18,7 @@ namespace portico::core {
 class Http1Downstream final : public DownstreamSink, public RequestBodySource {
  public:
   // `draining`: the worker is draining, so the connection closes after this response.
-  Http1Downstream(boost::asio::ip::tcp::socket& socket, http::Http1RequestReader& reader,
+  Http1Downstream(DownstreamTransport& socket, http::Http1RequestReader& reader,
                   const http::RequestHead& request, bool draining)
       : socket_(socket), reader_(reader), request_(request), draining_(draining) {}
 
@@ -34,7 +35,7 @@ class Http1Downstream final : public DownstreamSink, public RequestBodySource {
  private:
   boost::asio::awaitable<bool> flush();
 
-  boost::asio::ip::tcp::socket& socket_;
+  DownstreamTransport& socket_;
   http::Http1RequestReader& reader_;
   const http::RequestHead& request_;
   bool draining_;

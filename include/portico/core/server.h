@@ -9,6 +9,7 @@
 #include <string>
 
 #include "portico/core/server_options.h"
+#include "portico/reload/snapshot_builder.h"
 #include "portico/route/snapshot.h"
 #include "portico/stats/stats_registry.h"
 
@@ -31,6 +32,7 @@ class Server {
   // stops accepting on the ports it removed. Nothing changes when a port cannot be bound.
   bool apply(const route::SnapshotPtr& next, std::string& error);
   void beginDrain(std::string_view why);
+  reload::SnapshotDecorator tlsDecorator();
 
   ServerOptions options_;
   // Every stats source of the process, scraped by /stats and /stats/prometheus.

@@ -26,6 +26,8 @@ struct ServerOptions {
   bool strict = false;
   bool watchConfig = true;  // inotify on the -c paths; SIGHUP and POST /reload always work
   std::chrono::milliseconds reloadDebounce{100};
+  // Gateway tls.credentialName NAME reads <credentialsDir>/NAME/{tls.crt,tls.key,ca.crt}.
+  std::string credentialsDir = "/etc/portico/credentials";
   http::CodecLimits codecLimits;
   http2::Http2Settings http2;
 };

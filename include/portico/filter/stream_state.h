@@ -16,6 +16,9 @@ namespace portico::filter {
 struct StreamState {
   uint16_t listenerPort = 0;
   std::string scheme = "http";
+  // On a TLS connection: the virtual hosts of the Gateway server its SNI chose (routing is
+  // scoped to them); null: the listener's table.
+  const route::VirtualHostTable* virtualHosts = nullptr;
   const route::VirtualHost* virtualHost = nullptr;
   route::RouteMatch match;                              // route == nullptr until matched
   const route::WeightedCluster* destination = nullptr;  // set by WeightedDestinationFilter

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "portico/core/downstream_transport.h"
 #include "portico/http/codec_limits.h"
 #include "portico/http/io_deadline.h"
 #include "portico/http/request_head.h"
@@ -42,7 +43,7 @@ class Http1RequestReader {
     std::string detail;
   };
 
-  Http1RequestReader(boost::asio::ip::tcp::socket& socket, const CodecLimits& limits);
+  Http1RequestReader(core::DownstreamTransport& transport, const CodecLimits& limits);
 
   // Reads and validates the next request head. Bytes after it stay buffered.
   boost::asio::awaitable<HeadResult> readHead(RequestHead& head);
@@ -62,7 +63,7 @@ class Http1RequestReader {
       const boost::beast::http::request_parser<boost::beast::http::buffer_body>& parser,
       RequestHead& head);
 
-  boost::asio::ip::tcp::socket& socket_;
+  core::DownstreamTransport& transport_;
   const CodecLimits& limits_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::buffer_body>> parser_;

@@ -58,8 +58,10 @@ class ListenerBuilder {
   // Binds VSs and orders routes; counts how often each http[] entry is used.
   std::vector<VirtualHostDraft> draftVirtualHosts(const Listener& listener,
                                                   const std::vector<ServerRef>& servers);
-  void materialize(Listener& listener, std::vector<VirtualHostDraft>& drafts);
+  void materialize(VirtualHostTable& table, uint16_t port, std::vector<VirtualHostDraft>& drafts);
   std::vector<std::string> intersectHosts(std::size_t vs, const ServerRef& server) const;
+  // PASSTHROUGH servers: the tls[] routes of the VSs bound to them, into listener.sniRoutes.
+  void buildSniRoutes(Listener& listener, const std::vector<ServerRef>& servers);
   std::vector<RouteDraft> routesFor(std::size_t vs, const std::string& gatewayKey, uint32_t port);
   // The Route for VS `vs` http[`http`], built once; copied only when used more than once.
   std::unique_ptr<Route> takeRoute(std::size_t vs, std::size_t http);

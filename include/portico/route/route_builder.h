@@ -19,6 +19,8 @@ class RouteBuilder {
       : clusters_(clusters), diagnostics_(diagnostics) {}
 
   std::unique_ptr<Route> build(const config::VirtualService& vs, std::size_t httpIndex);
+  // The cluster registry, for destinations outside http[] (tls[] routes).
+  ClusterBuilder& clusters() { return clusters_; }
 
   // "connect-failure,503" -> bits and codes; unknown names are warned about by `warn`.
   static void parseRetryOn(std::string_view retryOn, RetryPolicy& policy,

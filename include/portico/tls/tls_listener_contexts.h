@@ -44,6 +44,21 @@ class TlsListenerContexts {
   static BuildResult build(const route::Snapshot& snapshot, const Options& options,
                            const TlsListenerContexts* previous = nullptr);
 
+  // build() for a snapshot not yet published, stored in snapshot.tls. `previous`: the
+  // snapshot published now (its contexts are reused where nothing changed), or nullptr.
+  // This is what startup and every reload (config change or certificate change) call.
+  static BuildResult attach(route::Snapshot& snapshot, const Options& options,
+                            const route::Snapshot* previous);
+
+  // The binding in `snapshot` of the Gateway server `server` was built for (same Gateway
+  // and port name) on `port`; nullptr when that snapshot no longer has it. Allocation-free:
+  // the data plane calls it per request on TLS connections to scope routing.
+  static const route::ServerBinding* bindingOf(const route::Snapshot& snapshot, uint16_t port,
+                                               const ServerTlsContext& server);
+
+  // SIMPLE, MUTUAL or OPTIONAL_MUTUAL: this module terminates the server's TLS.
+  static bool terminates(const route::ServerBinding& server);
+
   // The selector of a port; nullptr when the port terminates no TLS (or all of its servers
   // failed to load: then the data plane closes connections on it).
   std::shared_ptr<const SniSelector> forPort(uint16_t port) const;
