@@ -8,73 +8,20 @@
 #
 # usage: bench/proxy_bench.sh [DURATION_S=10] [CONNECTIONS=50]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/bench_lib.sh"
 DURATION=${1:-10}
 CONNS=${2:-50}
-scripts/install-deps.sh bench >/dev/null
-scripts/build.sh >/dev/null
 
-WORK=$(mktemp -d /tmp/portico-bench-XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.3; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-# Five distinct free ports: all bound at once, so the kernel cannot hand one out twice.
-read -r UP P_PORTICO P_NGINX P_HAPROXY ADMIN < <(python3 -c '
-import socket
-socks = [socket.socket() for _ in range(5)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))')
-CLK=$(getconf CLK_TCK)
-
-# --- upstream: nginx, 1 worker, fixed answer
-mkdir -p "$WORK/up" "$WORK/ngx"
-cat > "$WORK/up/nginx.conf" <<CONF
-worker_processes 1; daemon off; pid $WORK/up/nginx.pid; error_log $WORK/up/error.log;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 1000000;
-  server { listen 127.0.0.1:$UP; location / { return 200 "ok"; } } }
-CONF
-nginx -c "$WORK/up/nginx.conf" -p "$WORK/up" & PIDS+=($!)
+read -r UP P_PORTICO P_NGINX P_HAPROXY ADMIN < <(free_ports 5)
+start_upstream "$UP"
 
 # --- portico
 mkdir -p "$WORK/portico"
-cat > "$WORK/portico/bench.yaml" <<CONF
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: bench}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: $P_PORTICO, name: http, protocol: HTTP}
-    hosts: ["*"]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: up}
-spec:
-  hosts: [up.default.svc.cluster.local]
-  ports: [{number: 80, name: http, protocol: HTTP}]
-  resolution: STATIC
-  endpoints: [{address: 127.0.0.1, ports: {http: $UP}}]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: bench}
-spec:
-  hosts: ["*"]
-  gateways: [bench]
-  http:
-  - match: [{uri: {prefix: /products}}]
-    rewrite: {uri: /}
-    route: [{destination: {host: up, port: {number: 80}}}]
-    headers: {request: {set: {x-bench: "1"}}}
-CONF
-build/release/portico -c "$WORK/portico/bench.yaml" --concurrency 1 --access-log off \
-  --admin-address 127.0.0.1:$ADMIN --bind-address 127.0.0.1 --log-level warn & PIDS+=($!)
-PORTICO_PID=$!
+portico_upstream_config "$P_PORTICO" "$UP" > "$WORK/portico/bench.yaml"
+start_portico portico "$WORK/portico/bench.yaml" "$ADMIN"
 
 # --- nginx as proxy
+mkdir -p "$WORK/ngx"
 cat > "$WORK/ngx/nginx.conf" <<CONF
 worker_processes 1; daemon off; pid $WORK/ngx/nginx.pid; error_log $WORK/ngx/error.log;
 events { worker_connections 4096; }
@@ -114,16 +61,6 @@ for p in $P_PORTICO $P_NGINX $P_HAPROXY; do
   curl -sf -o /dev/null "http://127.0.0.1:$p/products" || { echo "proxy on $p is not answering"; exit 1; }
 done
 
-cpu_ticks() {  # sum of utime+stime over the given pids and their children threads
-  local total=0
-  for pid in "$@"; do
-    for task in /proc/$pid/task/*/stat; do
-      read -r -a f < "$task" || continue
-      total=$((total + f[13] + f[14]))
-    done
-  done
-  echo $total
-}
 nginx_pids() { echo "$NGINX_MASTER $(pgrep -P "$NGINX_MASTER" | tr '\n' ' ')"; }
 
 printf "%-8s %12s %10s %10s %14s\n" proxy "req/s" "p50" "p99" "CPU us/req"
@@ -133,15 +70,6 @@ for name in portico nginx haproxy; do
     nginx) port=$P_NGINX; pids="$(nginx_pids)" ;;
     haproxy) port=$P_HAPROXY; pids="$HAPROXY_PID" ;;
   esac
-  wrk -t1 -c"$CONNS" -d2s "http://127.0.0.1:$port/products" >/dev/null  # warm-up
-  before=$(cpu_ticks $pids)
-  out=$(wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:$port/products")
-  after=$(cpu_ticks $pids)
-  reqs=$(echo "$out" | awk '/requests in/ {print $1}')
-  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-  p50=$(echo "$out" | awk '$1=="50%" {print $2}')
-  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
-  errors=$(echo "$out" | awk '/Non-2xx|Socket errors/' | tr '\n' ' ')
-  cpu_us=$(python3 -c "print(f'{($after-$before)*1e6/$CLK/max($reqs,1):.1f}')")
-  printf "%-8s %12s %10s %10s %14s %s\n" "$name" "$rps" "$p50" "$p99" "$cpu_us" "$errors"
+  measure "http://127.0.0.1:$port/products" "$DURATION" "$CONNS" $pids
+  printf "%-8s %12s %10s %10s %14s %s\n" "$name" "$RPS" "$P50" "$P99" "$CPU_US" "$NON2XX"
 done

@@ -69,7 +69,8 @@ asio::awaitable<void> DownstreamConnection::run() {
     idle_ = false;
     if (result.status == Status::kClosed || result.status == Status::kIoError) break;
     // The stream pins the snapshot current when its head arrived.
-    Stream stream(worker_.store().current(), worker_.rng(), listenerPort_);
+    Stream stream(worker_.store().current(), worker_.rng(), listenerPort_,
+                  &worker_.redisLimiter(), remoteAddress_);
     stream.request() = std::move(head);
     if (result.status != Status::kOk) {
       co_await answerCodecError(stream, result);
@@ -105,7 +106,8 @@ asio::awaitable<bool> DownstreamConnection::serve(Stream& stream) {
   filter::StreamState& state = stream.state();
   filter::FilterStatus status = chain.decodeHeaders(stream);
   while (status == filter::FilterStatus::kStopIteration && !state.localReply && !state.forward) {
-    auto delay = stream.takePendingDelay();
+    // A filter waiting on I/O (rate limit on Redis) calls resumeAfter() later.
+    auto delay = co_await stream.awaitResume(socket_.get_executor(), std::chrono::seconds(60));
     if (!delay) break;
     asio::steady_timer timer(socket_.get_executor(), *delay);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -115,6 +117,8 @@ asio::awaitable<bool> DownstreamConnection::serve(Stream& stream) {
   bool keep = false;
   const http::RequestHead& request = stream.request();
   if (state.localReply) {
+    // Local replies pass the filters that ran too (x-ratelimit-* of an admitted request).
+    chain.encodeHeaders(stream, state.localReply->head);
     // An unread request body would be taken for the next request: close instead.
     keep = request.keepAlive && !worker_.draining() && reader_.bodyComplete();
     keep = co_await writeLocalReply(stream, *state.localReply, !keep) && keep;

@@ -13,6 +13,7 @@
 #include "portico/core/access_log.h"
 #include "portico/core/snapshot_store.h"
 #include "portico/core/worker.h"
+#include "portico/ratelimit/snapshot_rate_limits.h"
 #include "portico/route/snapshot_compiler.h"
 
 namespace portico::core {
@@ -65,6 +66,13 @@ int Server::run() {
   config::Diagnostics compileDiagnostics;
   route::SnapshotPtr snapshot =
       route::compileSnapshot(configSet, compileOptions, compileDiagnostics);
+  // Rate limiting: the policies join the snapshot before it is published; the registry
+  // outlives every snapshot and carries bucket state over for unchanged limits.
+  if (snapshot) {
+    // The snapshot was just built non-const and nothing else holds it yet.
+    ratelimit::attachRateLimits(*std::const_pointer_cast<route::Snapshot>(snapshot), *configSet,
+                                rateLimits_, compileDiagnostics);
+  }
   printDiagnostics(compileDiagnostics);
   if (!snapshot || compileDiagnostics.hasErrors() ||
       (options_.strict && compileDiagnostics.warningCount() > 0)) {
@@ -97,7 +105,8 @@ int Server::run() {
 
   std::vector<std::unique_ptr<Worker>> workers;
   for (unsigned i = 0; i < options_.concurrency; ++i) {
-    auto worker = std::make_unique<Worker>(i, store, options_, accessLog);
+    auto worker = std::make_unique<Worker>(i, store, options_, accessLog,
+                                           &rateLimits_.redisMetrics());
     std::string error;
     if (!worker->listen(*snapshot, error)) {
       std::cerr << "portico: " << error << "\n";

@@ -403,6 +403,8 @@ asio::awaitable<bool> UpstreamExchange::writeLocal(unsigned status, std::string_
   if (!flag.empty()) state.addFlag(flag);
   const http::RequestHead& request = stream_.request();
   http::LocalReply reply = http::makeLocalReply(status, body);
+  // Like proxied responses, through the filters that ran (x-ratelimit-*, response headers).
+  stream_.chain().encodeHeaders(stream_, reply.head);
   keepDownstream_ = request.keepAlive && !worker_.draining() && reader_.bodyComplete();
   std::string out;
   http::appendResponseHead(reply.head, request.version == 10 ? 10 : 11, !keepDownstream_, out);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "portico/core/server_options.h"
+#include "portico/ratelimit/rate_limit_registry.h"
 
 namespace portico::core {
 
@@ -13,8 +14,13 @@ class Server {
   // Returns the process exit code: 0 after a clean stop, 1 when nothing could start.
   int run();
 
+  // Rate-limit state and stats of the process (admin /stats reads limitStats() and
+  // redisMetrics(); both are thread-safe). Lives as long as the Server, across reloads.
+  ratelimit::RateLimitRegistry& rateLimits() { return rateLimits_; }
+
  private:
   ServerOptions options_;
+  ratelimit::RateLimitRegistry rateLimits_;
 };
 
 }  // namespace portico::core
