@@ -12,6 +12,7 @@
 #include "portico/core/downstream_connection.h"
 #include "portico/core/listener.h"
 #include "portico/ratelimit/rate_limit_policy_set.h"
+#include "portico/ratelimit/redis_rate_limiter.h"
 
 namespace portico::core {
 namespace asio = boost::asio;

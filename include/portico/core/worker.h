@@ -19,8 +19,11 @@
 #include "portico/core/server_options.h"
 #include "portico/core/snapshot_store.h"
 #include "portico/ratelimit/rate_limit_metrics.h"
-#include "portico/ratelimit/redis_rate_limiter.h"
 #include "portico/upstream/cluster_manager.h"
+
+namespace portico::ratelimit {
+class RedisRateLimiter;  // ratelimit/redis_rate_limiter.h (keeps hiredis out of this header)
+}
 
 namespace portico::core {
 
