@@ -8,15 +8,15 @@
 #          leases, one Redis round-trip per ~lease of tokens)
 # The three are measured in turn, ROUNDS times (the machine is noisy), each by wrk with
 # CONNECTIONS keep-alive connections for DURATION seconds; prints req/s and CPU time per
-# request of the portico process (utime+stime from /proc) for every run, then the means and
-# the ratios to `none`.
+# request of the portico process (utime+stime from /proc) for every run, then the medians
+# and the ratios to `none`.
 #
-# usage: bench/ratelimit_bench.sh [DURATION_S=10] [CONNECTIONS=50] [ROUNDS=2]
+# usage: bench/ratelimit_bench.sh [DURATION_S=10] [CONNECTIONS=50] [ROUNDS=4]
 set -euo pipefail
 source "$(dirname "$0")/bench_lib.sh"
 DURATION=${1:-10}
 CONNS=${2:-50}
-ROUNDS=${3:-2}
+ROUNDS=${3:-4}
 
 read -r UP REDIS P_NONE P_LOCAL P_REDIS A_NONE A_LOCAL A_REDIS < <(free_ports 8)
 start_upstream "$UP"
@@ -61,21 +61,25 @@ for v in none local redis; do
 done
 
 printf "%-6s %-6s %12s %10s %10s %12s %s\n" round limit "req/s" p50 p99 "CPU us/req" ""
-declare -A SUM_RPS SUM_CPU
 for round in $(seq 1 "$ROUNDS"); do
   for v in none local redis; do
     measure "http://127.0.0.1:${PORT[$v]}/products" "$DURATION" "$CONNS" "${PID[$v]}"
     printf "%-6s %-6s %12s %10s %10s %12s %s\n" "$round" "$v" "$RPS" "$P50" "$P99" "$CPU_US" "$NON2XX"
-    SUM_RPS[$v]=$(python3 -c "print(${SUM_RPS[$v]:-0} + $RPS)")
-    SUM_CPU[$v]=$(python3 -c "print(${SUM_CPU[$v]:-0} + $CPU_US)")
+    echo "$v $RPS $CPU_US" >> "$WORK/results"
   done
 done
 echo
-printf "%-6s %12s %12s %14s %16s\n" limit "mean req/s" "CPU us/req" "req/s vs none" "CPU/req vs none"
-for v in none local redis; do
-  python3 - "$v" "${SUM_RPS[$v]}" "${SUM_CPU[$v]}" "${SUM_RPS[none]}" "${SUM_CPU[none]}" "$ROUNDS" <<'PY'
-import sys
-v, rps, cpu, rps0, cpu0, n = sys.argv[1], *map(float, sys.argv[2:])
-print(f"{v:<6} {rps/n:12.0f} {cpu/n:12.2f} {100*(rps/rps0-1):+13.1f}% {100*(cpu/cpu0-1):+15.1f}%")
+# Medians over the rounds (a noisy neighbour hits single runs, rarely the median), and the
+# cost relative to `none`: throughput lost and CPU time added per request.
+python3 - "$WORK/results" <<'PY'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    v, rps, cpu = line.split()
+    runs.setdefault(v, []).append((float(rps), float(cpu)))
+med = {v: (statistics.median(r for r, _ in xs), statistics.median(c for _, c in xs)) for v, xs in runs.items()}
+print(f"{'limit':<6} {'median req/s':>13} {'median CPU us/req':>18} {'req/s vs none':>14} {'CPU/req vs none':>16}")
+for v in ("none", "local", "redis"):
+    rps, cpu = med[v]
+    print(f"{v:<6} {rps:13.0f} {cpu:18.2f} {100*(rps/med['none'][0]-1):+13.1f}% {100*(cpu/med['none'][1]-1):+15.1f}%")
 PY
-done
