@@ -181,6 +181,14 @@ std::optional<RedisOutcome> RedisRateLimiter::acquire(const CompiledLimit& limit
       out.bucket.admitted = true;
       out.bucket.remaining = e.last.remaining + e.leaseTokens;
       out.bucket.resetAfterNanos = e.last.resetAfterNanos;
+      // Renew a lease in use before it runs out or expires, so that requests keep being
+      // served from it instead of queueing behind a round-trip (which on a busy host costs
+      // each of them a suspension and a resume). The renewal takes tokens Redis grants, like
+      // any lease, and its reply extends the expiry: a worker holds at most two leases.
+      if (!e.inFlight && e.waiters.empty() &&
+          (e.leaseTokens <= e.leaseSize / 2 || now >= e.leaseExpires - options_.leaseTtl / 2)) {
+        send(redisKey, e, false, now + backend.timeout);
+      }
       return out;
     }
     returnLease(redisKey, e);
@@ -211,7 +219,8 @@ bool RedisRateLimiter::send(const std::string& redisKey, Entry& entry, bool useE
   }
   auto now = Clock::now();
   if (now >= deadline) return false;
-  uint64_t want = std::max<uint64_t>(entry.waiters.size(), leaseSize(entry.params));
+  entry.leaseSize = leaseSize(entry.params);
+  uint64_t want = std::max<uint64_t>(entry.waiters.size(), entry.leaseSize);
   std::vector<std::string> argv = {useEval ? "EVAL" : "EVALSHA",
                                    useEval ? script() : scriptSha(),
                                    "1",
