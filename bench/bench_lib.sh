@@ -46,6 +46,12 @@ start_portico() {
 # portico_upstream_config PORT UPSTREAM_PORT: the benchmark route on PORT: prefix /products,
 # rewrite to /, one request header set, one upstream (VirtualService default/bench).
 portico_upstream_config() {
+  portico_gateway_config "$1" "$2"
+  portico_route_config bench '"*"'
+}
+
+# portico_gateway_config PORT UPSTREAM_PORT: the Gateway `bench` on PORT and the upstream `up`.
+portico_gateway_config() {
   cat <<CONF
 apiVersion: networking.istio.io/v1
 kind: Gateway
@@ -64,12 +70,19 @@ spec:
   ports: [{number: 80, name: http, protocol: HTTP}]
   resolution: STATIC
   endpoints: [{address: 127.0.0.1, ports: {http: $2}}]
+CONF
+}
+
+# portico_route_config NAME HOSTS: the benchmark route as VirtualService default/NAME for
+# HOSTS (a YAML flow list body, e.g. '"*"' or 'a.example').
+portico_route_config() {
+  cat <<CONF
 ---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
-metadata: {name: bench}
+metadata: {name: $1}
 spec:
-  hosts: ["*"]
+  hosts: [$2]
   gateways: [bench]
   http:
   - match: [{uri: {prefix: /products}}]
@@ -90,15 +103,17 @@ cpu_ticks() {  # sum of utime+stime over the given pids and all their threads
   echo $total
 }
 
-# measure URL DURATION CONNECTIONS PIDS...: a 2 s warm-up, then one measured wrk run.
+# measure URL DURATION CONNECTIONS PIDS...: a 2 s warm-up, then one measured wrk run, with
+# the wrk options in the WRK_ARGS array if set (e.g. WRK_ARGS=(-H "Host: a.example")).
 # Sets RPS, P50, P99, CPU_US (CPU time of PIDS per request), NON2XX (the wrk line, if any).
+WRK_ARGS=()
 measure() {
   local url=$1 duration=$2 conns=$3
   shift 3
-  wrk -t1 -c"$conns" -d2s "$url" >/dev/null
+  wrk -t1 -c"$conns" -d2s "${WRK_ARGS[@]}" "$url" >/dev/null
   local before after out reqs
   before=$(cpu_ticks "$@")
-  out=$(wrk -t1 -c"$conns" -d"${duration}s" --latency "$url")
+  out=$(wrk -t1 -c"$conns" -d"${duration}s" --latency "${WRK_ARGS[@]}" "$url")
   after=$(cpu_ticks "$@")
   reqs=$(echo "$out" | awk '/requests in/ {print $1}')
   RPS=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
