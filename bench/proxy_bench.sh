@@ -8,17 +8,17 @@
 #
 # usage: bench/proxy_bench.sh [DURATION_S=10] [CONNECTIONS=50]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/bench_lib.sh"
 DURATION=${1:-10}
 CONNS=${2:-50}
-scripts/install-deps.sh bench >/dev/null
-scripts/build.sh >/dev/null
-
-. bench/lib/common.sh
 
 read -r UP P_PORTICO P_NGINX P_HAPROXY ADMIN < <(free_ports 5)
 start_upstream "$UP"
-start_portico "$P_PORTICO" "$UP" "$ADMIN"
+
+# --- portico
+mkdir -p "$WORK/portico"
+portico_upstream_config "$P_PORTICO" "$UP" > "$WORK/portico/bench.yaml"
+start_portico portico "$WORK/portico/bench.yaml" "$ADMIN"
 
 # --- nginx as proxy
 mkdir -p "$WORK/ngx"
@@ -61,22 +61,15 @@ for p in $P_PORTICO $P_NGINX $P_HAPROXY; do
   curl -sf -o /dev/null "http://127.0.0.1:$p/products" || { echo "proxy on $p is not answering"; exit 1; }
 done
 
+nginx_pids() { echo "$NGINX_MASTER $(pgrep -P "$NGINX_MASTER" | tr '\n' ' ')"; }
+
 printf "%-8s %12s %10s %10s %14s\n" proxy "req/s" "p50" "p99" "CPU us/req"
 for name in portico nginx haproxy; do
   case $name in
     portico) port=$P_PORTICO; pids="$PORTICO_PID" ;;
-    nginx) port=$P_NGINX; pids="$(nginx_pids "$NGINX_MASTER")" ;;
+    nginx) port=$P_NGINX; pids="$(nginx_pids)" ;;
     haproxy) port=$P_HAPROXY; pids="$HAPROXY_PID" ;;
   esac
-  wrk -t1 -c"$CONNS" -d2s "http://127.0.0.1:$port/products" >/dev/null  # warm-up
-  before=$(cpu_ticks $pids)
-  out=$(wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:$port/products")
-  after=$(cpu_ticks $pids)
-  reqs=$(echo "$out" | awk '/requests in/ {print $1}')
-  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-  p50=$(echo "$out" | awk '$1=="50%" {print $2}')
-  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
-  errors=$(echo "$out" | awk '/Non-2xx|Socket errors/' | tr '\n' ' ')
-  cpu_us=$(cpu_us_per_request "$before" "$after" "$reqs")
-  printf "%-8s %12s %10s %10s %14s %s\n" "$name" "$rps" "$p50" "$p99" "$cpu_us" "$errors"
+  measure "http://127.0.0.1:$port/products" "$DURATION" "$CONNS" $pids
+  printf "%-8s %12s %10s %10s %14s %s\n" "$name" "$RPS" "$P50" "$P99" "$CPU_US" "$NON2XX"
 done

@@ -120,7 +120,8 @@ asio::awaitable<void> DownstreamConnection::run() {
     idle_ = false;
     if (result.status == Status::kClosed || result.status == Status::kIoError) break;
     // The stream pins the snapshot current when its head arrived.
-    Stream stream(worker_.snapshot(), worker_.rng(), listenerPort_);
+    Stream stream(worker_.snapshot(), worker_.rng(), listenerPort_, &worker_.redisLimiter(),
+                  remoteAddress_);
     stream.request() = std::move(head);
     if (result.status != Status::kOk) {
       co_await answerCodecError(stream, result);
@@ -144,6 +145,8 @@ asio::awaitable<bool> DownstreamConnection::serve(Stream& stream) {
   bool keep = false;
   const http::RequestHead& request = stream.request();
   if (state.localReply) {
+    // Local replies pass the filters that ran too (x-ratelimit-* of an admitted request).
+    chain.encodeHeaders(stream, state.localReply->head);
     // An unread request body would be taken for the next request: close instead.
     keep = request.keepAlive && !worker_.draining() && !draining_ && reader_.bodyComplete();
     keep = co_await writeLocalReply(stream, *state.localReply, !keep) && keep;

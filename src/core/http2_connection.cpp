@@ -218,7 +218,8 @@ asio::awaitable<void> Http2Connection::sendLocalReply(Http2Stream& h2, Stream& s
 
 asio::awaitable<void> Http2Connection::serveStream(Http2Stream& h2) {
   // The stream pins the snapshot current when its head arrived.
-  Stream stream(worker_.snapshot(), worker_.rng(), listenerPort_);
+  Stream stream(worker_.snapshot(), worker_.rng(), listenerPort_, &worker_.redisLimiter(),
+                remoteAddress_);
   stream.request() = std::move(h2.head());
   filter::StreamState& state = stream.state();
   if (h2.headError() != 0) {

@@ -21,6 +21,7 @@
 #include "portico/reload/snapshot_reaper.h"
 #include "portico/stats/stats_registry.h"
 #include "portico/tls/tls_listener_contexts.h"
+#include "portico/ratelimit/snapshot_rate_limits.h"
 
 namespace portico::core {
 namespace asio = boost::asio;
@@ -94,6 +95,7 @@ bool Server::apply(const route::SnapshotPtr& next, std::string& error) {
   rt_->store->publish(next);
   for (std::size_t i = 0; i < rt_->workers.size(); ++i) {
     rt_->workers[i]->apply(next, std::move(opened[i]), removedPorts);
+    rt_->workers[i]->warmUpRateLimits(next);
   }
   for (const auto& key : nextKeys) {
     if (!rt_->listening.count(key)) {
@@ -147,11 +149,14 @@ void Server::beginDrain(std::string_view why) {
   rt_->main.stop();
 }
 
-reload::SnapshotDecorator Server::tlsDecorator() {
-  // TLS: the SSL contexts of the snapshot's terminating servers (docs/tls.md), reusing the
-  // serving snapshot's unchanged ones so their sessions keep resuming. A server whose
-  // certificates do not load is left out (its SNI names fail the handshake); others serve.
-  return [this](route::Snapshot& next, config::Diagnostics&) {
+reload::SnapshotDecorator Server::snapshotDecorator() {
+  return [this](route::Snapshot& next, config::Diagnostics& diagnostics) {
+    // Rate limits: the policies join the snapshot before it is published; the registry
+    // outlives every snapshot and carries bucket state over for unchanged limits.
+    if (next.config) ratelimit::attachRateLimits(next, *next.config, rateLimits_, diagnostics);
+    // TLS: the SSL contexts of the snapshot's terminating servers (docs/tls.md), reusing the
+    // serving snapshot's unchanged ones so their sessions keep resuming. A server whose
+    // certificates do not load is left out (its SNI names fail the handshake); others serve.
     tls::TlsListenerContexts::Options tlsOptions;
     tlsOptions.credentialsDir = options_.credentialsDir;
     route::SnapshotPtr current = rt_->reloader ? rt_->reloader->current() : nullptr;
@@ -162,7 +167,7 @@ reload::SnapshotDecorator Server::tlsDecorator() {
 }
 
 bool Server::start() {
-  reload::BuildResult first = reload::buildSnapshot(options_, tlsDecorator());
+  reload::BuildResult first = reload::buildSnapshot(options_, snapshotDecorator());
   for (const auto& d : first.diagnostics.items()) std::cerr << d.format() << "\n";
   if (!first.ok()) {
     std::cerr << "portico: configuration has errors; not starting\n";
@@ -195,7 +200,8 @@ bool Server::start() {
   }
 
   for (unsigned i = 0; i < options_.concurrency; ++i) {
-    auto worker = std::make_unique<Worker>(i, *rt_->store, options_, *rt_->accessLog);
+    auto worker = std::make_unique<Worker>(i, *rt_->store, options_, *rt_->accessLog,
+                                           &rateLimits_.redisMetrics());
     std::string error;
     if (!worker->listen(*snapshot, error)) {
       std::cerr << "portico: " << error << "\n";
@@ -208,7 +214,7 @@ bool Server::start() {
   rt_->reloader = std::make_unique<reload::ConfigReloader>(
       rt_->main,
       [this] {
-        reload::BuildResult r = reload::buildSnapshot(options_, tlsDecorator());
+        reload::BuildResult r = reload::buildSnapshot(options_, snapshotDecorator());
         if (r.snapshot) r.snapshot = rt_->reaper.adopt(std::move(r.snapshot));
         return r;
       },

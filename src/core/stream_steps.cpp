@@ -51,7 +51,8 @@ asio::awaitable<void> runRequestFilters(Stream& stream, asio::any_io_executor ex
   filter::StreamState& state = stream.state();
   filter::FilterStatus status = chain.decodeHeaders(stream);
   while (status == filter::FilterStatus::kStopIteration && !state.localReply && !state.forward) {
-    auto delay = stream.takePendingDelay();
+    // A filter waiting on I/O (a rate limit on Redis) calls resumeAfter() later.
+    auto delay = co_await stream.awaitResume(executor, std::chrono::seconds(60));
     if (!delay) break;
     asio::steady_timer timer(executor, *delay);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));

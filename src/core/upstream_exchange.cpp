@@ -415,6 +415,8 @@ asio::awaitable<bool> UpstreamExchange::writeLocal(unsigned status, std::string_
   if (!flag.empty()) state.addFlag(flag);
   const http::RequestHead& request = stream_.request();
   http::LocalReply reply = http::makeLocalReply(status, body);
+  // Like proxied responses, through the filters that ran (x-ratelimit-*, response headers).
+  stream_.chain().encodeHeaders(stream_, reply.head);
   if (auto id = request.headers.get("x-request-id")) reply.head.headers.set("x-request-id", *id);
   const bool withBody = request.method != "HEAD";
   stream_.responseCode = status;

@@ -14,18 +14,22 @@
 
 #include "portico/core/downstream_connection.h"
 #include "portico/core/listener.h"
+#include "portico/ratelimit/rate_limit_policy_set.h"
+#include "portico/ratelimit/redis_rate_limiter.h"
 
 namespace portico::core {
 namespace asio = boost::asio;
 
 Worker::Worker(unsigned id, SnapshotStore& store, const ServerOptions& options,
-               AccessLog& accessLog)
+               AccessLog& accessLog, ratelimit::RedisMetrics* redisMetrics)
     : id_(id),
       store_(store),
       options_(options),
       accessLog_(accessLog),
       context_(std::make_unique<asio::io_context>(1)),
       clusters_(context_->get_executor()),
+      redisLimiter_(std::make_unique<ratelimit::RedisRateLimiter>(
+          *context_, redisMetrics ? *redisMetrics : ownRedisMetrics_)),
       rng_(std::random_device{}() ^ (id * 0x9e3779b9u)),
       snapshot_(store.current()) {}
 
@@ -36,6 +40,8 @@ Worker::~Worker() {
   // handlers; everything else with a socket must go before the context does.
   listeners_.clear();
   clusters_.clear();
+  // Answers requests still waiting on Redis (their streams are alive in suspended frames).
+  redisLimiter_.reset();
   context_.reset();
 }
 
@@ -116,8 +122,16 @@ asio::awaitable<void> Worker::sweepLoop() {
   }
 }
 
+void Worker::warmUpRateLimits(const route::SnapshotPtr& snapshot) {
+  if (!snapshot || !snapshot->rateLimits) return;
+  asio::post(*context_, [this, addresses = snapshot->rateLimits->redisAddresses()] {
+    for (const auto& address : addresses) redisLimiter_->warmUp(address);
+  });
+}
+
 void Worker::start() {
   for (auto& l : listeners_) l->start();
+  warmUpRateLimits(store_.current());
   asio::co_spawn(*context_, sweepLoop(), asio::detached);
   thread_ = std::thread([this] {
     // Keep running while idle: connections arrive through the acceptors.

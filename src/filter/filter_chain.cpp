@@ -11,7 +11,10 @@
 
 namespace portico::filter {
 
-FilterChain FilterChain::makeDefault() {
+FilterChain FilterChain::makeDefault() { return makeDefault(nullptr, std::string()); }
+
+FilterChain FilterChain::makeDefault(ratelimit::RedisRateLimiter* redis,
+                                     std::string clientAddress) {
   std::vector<std::unique_ptr<Filter>> filters;
   filters.reserve(8);
   filters.push_back(std::make_unique<RouteMatchFilter>());
@@ -20,7 +23,7 @@ FilterChain FilterChain::makeDefault() {
   filters.push_back(std::make_unique<RewriteFilter>());
   filters.push_back(std::make_unique<HeaderMutationFilter>());
   filters.push_back(std::make_unique<WeightedDestinationFilter>());
-  filters.push_back(std::make_unique<RateLimitFilter>());
+  filters.push_back(std::make_unique<RateLimitFilter>(redis, std::move(clientAddress)));
   filters.push_back(std::make_unique<RouterFilter>());
   return FilterChain(std::move(filters));
 }

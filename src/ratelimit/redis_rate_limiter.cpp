@@ -181,6 +181,15 @@ std::optional<RedisOutcome> RedisRateLimiter::acquire(const CompiledLimit& limit
       out.bucket.admitted = true;
       out.bucket.remaining = e.last.remaining + e.leaseTokens;
       out.bucket.resetAfterNanos = e.last.resetAfterNanos;
+      // Top a lease in use up before it runs out or expires, so that requests keep being
+      // served from it instead of queueing behind a round-trip (which on a busy host costs
+      // each of them a suspension and a resume). The top-up asks only for what was spent
+      // (send(): leaseSize - leaseTokens), so a worker never holds more than one lease's
+      // worth of tokens Redis granted, and its reply extends the expiry.
+      if (!e.inFlight && e.waiters.empty() &&
+          (e.leaseTokens <= e.leaseSize / 2 || now >= e.leaseExpires - options_.leaseTtl / 2)) {
+        send(redisKey, e, false, now + backend.timeout);
+      }
       return out;
     }
     returnLease(redisKey, e);
@@ -211,7 +220,10 @@ bool RedisRateLimiter::send(const std::string& redisKey, Entry& entry, bool useE
   }
   auto now = Clock::now();
   if (now >= deadline) return false;
-  uint64_t want = std::max<uint64_t>(entry.waiters.size(), leaseSize(entry.params));
+  entry.leaseSize = leaseSize(entry.params);
+  // A lease being topped up asks for what was spent; otherwise leaseTokens is 0.
+  uint64_t topUp = entry.leaseSize > entry.leaseTokens ? entry.leaseSize - entry.leaseTokens : 1;
+  uint64_t want = std::max<uint64_t>(entry.waiters.size(), topUp);
   std::vector<std::string> argv = {useEval ? "EVAL" : "EVALSHA",
                                    useEval ? script() : scriptSha(),
                                    "1",

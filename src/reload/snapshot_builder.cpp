@@ -45,7 +45,12 @@ BuildResult buildSnapshot(const core::ServerOptions& options, const SnapshotDeco
   if (decorate) {
     // The compiler hands out a const snapshot; nobody else holds it yet.
     auto mutableSnapshot = std::const_pointer_cast<route::Snapshot>(compiled);
-    decorate(*mutableSnapshot, result.diagnostics);
+    config::Diagnostics decorated;
+    decorate(*mutableSnapshot, decorated);
+    for (auto d : decorated.items()) {
+      if (options.strict) d.severity = config::Severity::kError;
+      result.diagnostics.add(std::move(d));
+    }
     if (result.diagnostics.hasErrors()) {
       result.compileTime = since(start);
       return result;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "portico/core/server_options.h"
+#include "portico/ratelimit/rate_limit_registry.h"
 #include "portico/reload/snapshot_builder.h"
 #include "portico/route/snapshot.h"
 #include "portico/stats/stats_registry.h"
@@ -22,6 +23,10 @@ class Server {
   // Returns the process exit code: 0 after a clean stop, 1 when nothing could start.
   int run();
 
+  // Rate-limit state and stats of the process (admin /stats reads limitStats() and
+  // redisMetrics(); both are thread-safe). Lives as long as the Server, across reloads.
+  ratelimit::RateLimitRegistry& rateLimits() { return rateLimits_; }
+
  private:
   struct Runtime;
 
@@ -32,11 +37,15 @@ class Server {
   // stops accepting on the ports it removed. Nothing changes when a port cannot be bound.
   bool apply(const route::SnapshotPtr& next, std::string& error);
   void beginDrain(std::string_view why);
-  reload::SnapshotDecorator tlsDecorator();
+  // The steps after compiling that need process state: rate-limit policies bound to the
+  // bucket registry, TLS contexts reusing the serving snapshot's.
+  reload::SnapshotDecorator snapshotDecorator();
 
   ServerOptions options_;
   // Every stats source of the process, scraped by /stats and /stats/prometheus.
   stats::StatsRegistry stats_;
+  // Bucket state survives reloads here; the workers' Redis limiters report into it.
+  ratelimit::RateLimitRegistry rateLimits_;
   std::unique_ptr<Runtime> rt_;
 };
 

@@ -4,6 +4,11 @@
 // its snapshot reference (an old snapshot dies with its last stream).
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <optional>
 #include <random>
@@ -21,6 +26,14 @@ class Stream final : public filter::StreamContext {
       : snapshot_(std::move(snapshot)), rng_(rng), chain_(filter::FilterChain::makeDefault()) {
     state_.listenerPort = listenerPort;
   }
+  // `redis`: the worker's limiter; `clientAddress`: the peer's IP (the remoteAddress key).
+  Stream(route::SnapshotPtr snapshot, std::mt19937& rng, uint16_t listenerPort,
+         ratelimit::RedisRateLimiter* redis, std::string clientAddress)
+      : snapshot_(std::move(snapshot)),
+        rng_(rng),
+        chain_(filter::FilterChain::makeDefault(redis, std::move(clientAddress))) {
+    state_.listenerPort = listenerPort;
+  }
 
   http::RequestHead& request() override { return request_; }
   filter::StreamState& state() override { return state_; }
@@ -31,7 +44,12 @@ class Stream final : public filter::StreamContext {
     state_.localReply = std::move(reply);
     if (!responseFlag.empty()) state_.addFlag(responseFlag);
   }
-  void resumeAfter(std::chrono::milliseconds delay) override { pendingDelay_ = delay; }
+  // May come during decodeHeaders() or later from a callback on the worker thread (a Redis
+  // reply): then it wakes awaitResume().
+  void resumeAfter(std::chrono::milliseconds delay) override {
+    pendingDelay_ = delay;
+    if (resumeWait_) resumeWait_->cancel();
+  }
 
   filter::FilterChain& chain() { return chain_; }
   // Set by resumeAfter(); the connection waits, clears it, then calls chain().resume().
@@ -39,6 +57,20 @@ class Stream final : public filter::StreamContext {
     auto d = pendingDelay_;
     pendingDelay_.reset();
     return d;
+  }
+  // After the chain stopped: the delay resumeAfter() asked for, waiting up to `limit` for a
+  // filter that will call it from a callback. nullopt: no filter asked to resume (a bug the
+  // caller answers with a 500). `limit` only guards against such bugs; the rate-limit filter
+  // is answered within its backend timeout.
+  boost::asio::awaitable<std::optional<std::chrono::milliseconds>> awaitResume(
+      boost::asio::any_io_executor executor, std::chrono::milliseconds limit) {
+    if (!pendingDelay_) {
+      boost::asio::steady_timer timer(executor, limit);
+      resumeWait_ = &timer;
+      co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+      resumeWait_ = nullptr;
+    }
+    co_return takePendingDelay();
   }
 
   // Access-log facts.
@@ -56,6 +88,7 @@ class Stream final : public filter::StreamContext {
   filter::StreamState state_;
   filter::FilterChain chain_;
   std::optional<std::chrono::milliseconds> pendingDelay_;
+  boost::asio::steady_timer* resumeWait_ = nullptr;  // set while awaitResume() waits
 };
 
 }  // namespace portico::core

@@ -1,7 +1,8 @@
 // One worker: one thread running one io_context, with its own SO_REUSEPORT acceptor per
 // listener port, its own downstream connections and its own upstream clusters and pools.
-// Nothing here is shared with another worker except the SnapshotStore and the AccessLog,
-// so the request path takes no lock.
+// Nothing here is shared with another worker except the SnapshotStore, the AccessLog and
+// the rate-limit registry's atomics, so the request path takes no lock. Each worker owns
+// its RedisRateLimiter (Redis connections on this worker's io_context).
 #pragma once
 
 #include <atomic>
@@ -21,7 +22,12 @@
 #include "portico/core/snapshot_store.h"
 #include "portico/stats/gateway_stats.h"
 #include "portico/stats/request_metrics.h"
+#include "portico/ratelimit/rate_limit_metrics.h"
 #include "portico/upstream/cluster_manager.h"
+
+namespace portico::ratelimit {
+class RedisRateLimiter;  // ratelimit/redis_rate_limiter.h (keeps hiredis out of this header)
+}
 
 namespace portico::core {
 
@@ -30,7 +36,10 @@ class Listener;
 
 class Worker {
  public:
-  Worker(unsigned id, SnapshotStore& store, const ServerOptions& options, AccessLog& accessLog);
+  // `redisMetrics`: where this worker's Redis limiter counts (the process's
+  // RateLimitRegistry::redisMetrics()); null: a worker-local set nobody reads.
+  Worker(unsigned id, SnapshotStore& store, const ServerOptions& options, AccessLog& accessLog,
+         ratelimit::RedisMetrics* redisMetrics = nullptr);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -58,6 +67,11 @@ class Worker {
   // Thread-safe. Close every connection and stop the thread.
   void stop();
   void join();
+  // Thread-safe. Connects this worker's Redis limiter to every Redis backend of `snapshot`,
+  // so the first rate-limited request does not meet an unconnected client (which would be
+  // decided by failureMode). start() does it for the current snapshot; call it again after
+  // publishing a new one.
+  void warmUpRateLimits(const route::SnapshotPtr& snapshot);
   // Ports this worker's acceptors are bound to, in snapshot order (tests bind port 0).
   std::vector<uint16_t> localPorts() const;
   std::size_t connectionCount() const { return connectionCount_.load(std::memory_order_relaxed); }
@@ -70,6 +84,7 @@ class Worker {
   const ServerOptions& options() const { return options_; }
   AccessLog& accessLog() { return accessLog_; }
   upstream::ClusterManager& clusters() { return clusters_; }
+  ratelimit::RedisRateLimiter& redisLimiter() { return *redisLimiter_; }
   std::mt19937& rng() { return rng_; }
   bool draining() const { return draining_; }
   unsigned id() const { return id_; }
@@ -88,6 +103,9 @@ class Worker {
   // Declared first so that it is destroyed last: sockets below need its services.
   std::unique_ptr<boost::asio::io_context> context_;
   upstream::ClusterManager clusters_;
+  ratelimit::RedisMetrics ownRedisMetrics_;
+  // Destroyed before the io_context: its clients hold descriptors registered with it.
+  std::unique_ptr<ratelimit::RedisRateLimiter> redisLimiter_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::unordered_set<DownstreamConnection*> connections_;
   std::atomic<std::size_t> connectionCount_{0};

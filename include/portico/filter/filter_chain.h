@@ -4,9 +4,14 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "portico/filter/filter.h"
+
+namespace portico::ratelimit {
+class RedisRateLimiter;
+}
 
 namespace portico::filter {
 
@@ -18,6 +23,9 @@ class FilterChain {
   // route match -> fault -> redirect/direct response -> rewrite -> header mutation ->
   // weighted destination -> rate limit -> router.
   static FilterChain makeDefault();
+  // The data plane's chain: the rate-limit filter gets the worker's Redis limiter (may be
+  // null: Redis-backed limits are then enforced locally) and the downstream peer's IP.
+  static FilterChain makeDefault(ratelimit::RedisRateLimiter* redis, std::string clientAddress);
 
   // Runs decodeHeaders from the start. kContinue: every filter continued.
   FilterStatus decodeHeaders(StreamContext& ctx) noexcept;

@@ -82,6 +82,7 @@ class RedisRateLimiter {
   };
   struct Entry {
     uint64_t leaseTokens = 0;
+    uint64_t leaseSize = 0;  // tokens the last call asked for beyond its waiters
     std::chrono::steady_clock::time_point leaseExpires{};
     std::chrono::steady_clock::time_point deniedUntil{};
     BucketOutcome last;  // Redis's view after the last reply

@@ -175,6 +175,9 @@ TEST(RedisRateLimiterTest, TwoReplicasShareOneLimitAccurately) {
   constexpr uint64_t kRate = 50, kBurst = 20;
   auto config = redisConfig(redis.address(), kRate, kBurst,
                             config::RedisRateLimitBackend::FailureMode::kDeny);
+  // Accuracy, not the timeout, is under test: on a loaded host (or under ASan) a 50 ms
+  // deadline expires now and then and failureMode would decide.
+  config.redis->timeout = config::Duration(1000);
   Replica a(config), b(config);
   ASSERT_TRUE(a.connect(redis.address()));
   ASSERT_TRUE(b.connect(redis.address()));
@@ -306,6 +309,37 @@ TEST(RedisRateLimiterTest, HighRateLimitsAreServedFromLeases) {
   const RedisMetrics& m = r.registry.redisMetrics();
   EXPECT_GT(m.leaseHits.load(), 1500u);
   EXPECT_LT(m.calls.load(), 200u);
+}
+
+// A lease in use is renewed before it runs out or expires: after the first call, requests
+// are served from leases without waiting for Redis (here over 3 lease lifetimes).
+TEST(RedisRateLimiterTest, LeasesInUseAreRenewedAheadSoRequestsDoNotWait) {
+  RedisServer redis;
+  Replica r(
+      redisConfig(redis.address(), 100000, 0, config::RedisRateLimitBackend::FailureMode::kDeny));
+  ASSERT_TRUE(r.connect(redis.address()));
+  int waited = 0, admitted = 0, decisions = 0;
+  auto end = Clock::now() + 300ms;
+  while (Clock::now() < end) {
+    std::optional<RateLimitDecision> async;
+    auto sync = r.registry.decide(r.policy, r.request.input, "10.0.0.1", r.limiter.get(),
+                                  [&](const RateLimitDecision& d) { async = d; });
+    if (!sync) {
+      ++waited;
+      auto deadline = Clock::now() + 2s;
+      while (!async && Clock::now() < deadline) r.io.run_one_for(10ms);
+      r.io.restart();
+      ASSERT_TRUE(async);
+      sync = async;
+    }
+    admitted += sync->admitted;
+    ++decisions;
+    r.io.poll();  // renewals are answered between requests, as on a worker
+    r.io.restart();
+    std::this_thread::sleep_for(100us);
+  }
+  EXPECT_EQ(admitted, decisions);
+  EXPECT_LE(waited, 2) << "of " << decisions << " decisions";
 }
 
 TEST(RedisRateLimiterTest, UnreachableRedisDecidesAtOnceByFailureMode) {

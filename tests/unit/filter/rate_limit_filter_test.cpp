@@ -118,5 +118,22 @@ TEST_F(RateLimitFilterTest, NoRouteOrNoPoliciesIsAPassThrough) {
   EXPECT_EQ(filter.decodeHeaders(*unrouted), FilterStatus::kContinue);
 }
 
+TEST_F(RateLimitFilterTest, RemoteAddressKeyGivesEachPeerItsOwnBucket) {
+  auto config = policy("per-client", "VirtualService", "vs", 1);
+  config.limits[0].keyKind = config::RateLimit::KeyKind::kRemoteAddress;
+  auto s = snapshot({config});
+  auto decide = [&](const char* peer) {
+    auto ctx = stream(s);
+    // The data plane's chain, as core::Stream builds it per stream with the peer's IP.
+    RateLimitFilter filter(nullptr, peer);
+    return filter.decodeHeaders(*ctx) == FilterStatus::kContinue;
+  };
+  EXPECT_TRUE(decide("127.0.0.1"));
+  EXPECT_FALSE(decide("127.0.0.1"));
+  EXPECT_TRUE(decide("127.0.0.2"));
+  EXPECT_FALSE(decide("127.0.0.2"));
+  EXPECT_TRUE(decide("::1"));
+}
+
 }  // namespace
 }  // namespace portico::filter
