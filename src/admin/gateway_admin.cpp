@@ -85,9 +85,8 @@ void installGatewayAdmin(AdminServer& server, stats::StatsRegistry& registry,
     w.counter("portico_access_log_dropped_total",
               "Access-log lines dropped because the writer fell behind.", {}, accessLog.dropped());
   });
-  // Rate-limit decisions (stats::writeRateLimitStats) and TLS handshakes
-  // (stats::writeTlsStats) are registered where the server wires a RateLimitRegistry and TLS
-  // listeners; neither is created by the server on this branch yet.
+  // Rate-limit decisions and TLS handshakes are registered by core::Server, which owns the
+  // rate-limit registry and the snapshots that carry the TLS contexts.
 
   server.addHandler("/stats", "counters and gauges, `name{labels}: value` (?filter=text)",
                     [&registry](const AdminRequest& request) {

@@ -19,6 +19,7 @@
 #include "portico/reload/config_watcher.h"
 #include "portico/reload/snapshot_builder.h"
 #include "portico/reload/snapshot_reaper.h"
+#include "portico/stats/gateway_stats.h"
 #include "portico/stats/stats_registry.h"
 #include "portico/tls/tls_listener_contexts.h"
 #include "portico/ratelimit/snapshot_rate_limits.h"
@@ -136,6 +137,15 @@ void Server::registerAdminPages() {
       },
       /*mutating=*/true);
   stats_.add([this](stats::StatsWriter& w) { rt_->reloader->writeStats(w); });
+  stats_.add([this](stats::StatsWriter& w) { stats::writeRateLimitStats(w, rateLimits_); });
+  stats_.add([this](stats::StatsWriter& w) {
+    // The serving snapshot's TLS ports (their counters carry over reloads).
+    const route::SnapshotPtr& current = rt_->reloader->current();
+    if (!current || !current->tls) return;
+    for (const auto& [port, selector] : current->tls->selectors()) {
+      if (selector) stats::writeTlsStats(w, port, selector->stats());
+    }
+  });
   admin::installGatewayAdmin(admin, stats_, rt_->workers, *rt_->accessLog);
 }
 

@@ -11,7 +11,8 @@ namespace portico::testing {
 namespace {
 
 // /app* goes to the running upstream, /down* to a port nobody listens on (no retries, so
-// one try and a plain UF), anything else matches no route (404 NR).
+// one try and a plain UF), /limited* to the upstream under a limit of one request a minute
+// (the second gets 429 RL), anything else matches no route (404 NR).
 std::string metricsConfig(uint16_t port, uint16_t appPort, uint16_t closedPort) {
   return seedGateway(port) +
          staticServiceEntry("app", "app.default.svc.cluster.local", 80, appPort) +
@@ -22,7 +23,14 @@ std::string metricsConfig(uint16_t port, uint16_t appPort, uint16_t closedPort) 
          "    route: [{destination: {host: app, port: {number: 80}}}]\n"
          "  - match: [{uri: {prefix: /down}}]\n"
          "    route: [{destination: {host: down, port: {number: 80}}}]\n"
-         "    retries: {attempts: 0}\n";
+         "    retries: {attempts: 0}\n"
+         "  - match: [{uri: {prefix: /limited}}]\n"
+         "    route: [{destination: {host: app, port: {number: 80}}}]\n"
+         "---\n"
+         "apiVersion: networking.istio.io/v1alpha3\nkind: RateLimitConfig\nmetadata: {name: rl}\n"
+         "spec:\n  targetRefs: [{kind: VirtualService, name: vs}]\n  limits:\n"
+         "  - name: one-per-minute\n    match: [{uri: {prefix: /limited}}]\n"
+         "    requestsPerUnit: 1\n    unit: MINUTE\n";
 }
 
 class MetricsTest : public ::testing::Test {
@@ -63,12 +71,15 @@ TEST_F(MetricsTest, KnownSequenceGivesExactIstioCountsAndValidText) {
   ASSERT_EQ(notFound.status, 404);
   HttpResult unavailable = curl("-H 'x-request-id: rid-uf' " + url("/down"));
   ASSERT_EQ(unavailable.status, 503);
+  ASSERT_EQ(curl(url("/limited/1")).status, 200);
+  HttpResult limited = curl(url("/limited/2"));
+  ASSERT_EQ(limited.status, 429) << limited.raw;
   // Local replies return the request id too.
   EXPECT_EQ(notFound.headers["x-request-id"].size(), 36u) << notFound.raw;
   EXPECT_EQ(unavailable.headers["x-request-id"], "rid-uf") << unavailable.raw;
 
   HttpResult raw;
-  PromText text = scrapeWhenCounted(7, &raw);
+  PromText text = scrapeWhenCounted(9, &raw);
   EXPECT_EQ(raw.status, 200);
   EXPECT_EQ(raw.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8");
   EXPECT_TRUE(text.errors.empty()) << ::testing::PrintToString(text.errors) << raw.body;
@@ -80,7 +91,7 @@ TEST_F(MetricsTest, KnownSequenceGivesExactIstioCountsAndValidText) {
 
   auto ok = text.select("istio_requests_total", {{"response_code", "200"}});
   ASSERT_EQ(ok.size(), 1u) << raw.body;
-  EXPECT_EQ(ok[0].value, 5);
+  EXPECT_EQ(ok[0].value, 6);
   EXPECT_EQ(ok[0].labels, (std::map<std::string, std::string>{
                               {"reporter", "source"},
                               {"destination_service", "app.default.svc.cluster.local"},
@@ -101,28 +112,35 @@ TEST_F(MetricsTest, KnownSequenceGivesExactIstioCountsAndValidText) {
   EXPECT_EQ(uf[0].value, 1);
   EXPECT_EQ(uf[0].labels["response_flags"], "UF");
   EXPECT_EQ(uf[0].labels["destination_service"], "down.default.svc.cluster.local");
-  // Exactly these three series, summed over both workers.
-  EXPECT_EQ(text.select("istio_requests_total").size(), 3u);
-  EXPECT_EQ(text.sum("istio_requests_total"), 7);
-  EXPECT_EQ(text.sum("istio_request_duration_milliseconds_count"), 7);
-  EXPECT_EQ(text.sum("istio_response_bytes_count", {{"response_code", "200"}}), 5);
+  auto rl = text.select("istio_requests_total", {{"response_code", "429"}});
+  ASSERT_EQ(rl.size(), 1u) << raw.body;
+  EXPECT_EQ(rl[0].value, 1);
+  EXPECT_EQ(rl[0].labels["response_flags"], "RL");
+  EXPECT_EQ(rl[0].labels["destination_service"], "app.default.svc.cluster.local");
+  // Exactly these four series, summed over both workers.
+  EXPECT_EQ(text.select("istio_requests_total").size(), 4u);
+  EXPECT_EQ(text.sum("istio_requests_total"), 9);
+  EXPECT_EQ(text.sum("istio_request_duration_milliseconds_count"), 9);
+  EXPECT_EQ(text.sum("istio_response_bytes_count", {{"response_code", "200"}}), 6);
   EXPECT_EQ(text.sum("istio_request_duration_milliseconds_bucket",
                      {{"response_code", "200"}, {"le", "+Inf"}}),
-            5);
+            6);
+  EXPECT_EQ(text.sum("portico_ratelimit_admitted_total", {{"limit", "default/rl/one-per-minute"}}), 1);
+  EXPECT_EQ(text.sum("portico_ratelimit_limited_total", {{"limit", "default/rl/one-per-minute"}}), 1);
 
   // Gateway internals.
-  EXPECT_EQ(text.sum("envoy_http_downstream_cx_total"), 7);
+  EXPECT_EQ(text.sum("envoy_http_downstream_cx_total"), 9);
   EXPECT_EQ(text.sum("envoy_cluster_upstream_cx_connect_fail",
                      {{"cluster_name", "outbound|80||down.default.svc.cluster.local"}}),
             1);
   EXPECT_EQ(text.sum("envoy_cluster_upstream_rq_total",
                      {{"cluster_name", "outbound|80||app.default.svc.cluster.local"}}),
-            5);
+            6);
   double created = text.sum("envoy_cluster_upstream_cx_total",
                             {{"cluster_name", "outbound|80||app.default.svc.cluster.local"}});
   double reused = text.sum("portico_cluster_upstream_cx_reused_total",
                            {{"cluster_name", "outbound|80||app.default.svc.cluster.local"}});
-  EXPECT_EQ(created + reused, 5);  // every try took a fresh or a pooled connection
+  EXPECT_EQ(created + reused, 6);  // every try took a fresh or a pooled connection
   EXPECT_GE(created, 1);
   EXPECT_EQ(text.types["envoy_http_downstream_cx_active"], "gauge");
 }
