@@ -383,5 +383,44 @@ TEST_F(ReloadTest, ConfigDumpShowsTheServingVersionAndTheLastError) {
   EXPECT_NE(error.find("regex"), std::string::npos) << error;
 }
 
+// Two requests a minute on /limited: a reload that leaves the limit alone keeps its bucket
+// (no fresh allowance for clients), a reload that changes it starts a new one.
+std::string limitYaml(int perMinute) {
+  return "---\napiVersion: networking.istio.io/v1alpha3\nkind: RateLimitConfig\n"
+         "metadata: {name: rl}\nspec:\n  targetRefs: [{kind: VirtualService, name: vs}]\n"
+         "  limits:\n  - name: limited\n    match: [{uri: {prefix: /limited}}]\n"
+         "    requestsPerUnit: " + std::to_string(perMinute) + "\n    unit: MINUTE\n";
+}
+
+TEST_F(ReloadTest, UnchangedRateLimitKeepsItsBucketAcrossAReload) {
+  GatewayOptions options;
+  gw = std::make_unique<Gateway>(
+      dir, gatewayYaml({port}) + routesYaml(0, alpha.port(), beta.port()) + limitYaml(2), options);
+  ASSERT_TRUE(gw->ready()) << gw->log();
+  HttpProbe probe(port);
+  ASSERT_TRUE(probe.connect());
+  EXPECT_EQ(probe.get("/limited/1")->status, 200u);
+  EXPECT_EQ(probe.get("/limited/2")->status, 200u);
+  EXPECT_EQ(probe.get("/limited/3")->status, 429u);
+
+  // Another route version, the same limit: still spent.
+  writeInPlace(gw->configPath(),
+               gatewayYaml({port}) + routesYaml(1, alpha.port(), beta.port()) + limitYaml(2));
+  std::string why;
+  ASSERT_TRUE(awaitGeneration(probe, 1, 1s, why)) << why << "\n" << gw->log();
+  auto r = probe.get("/limited/4");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 429u) << "an unchanged limit must not refill on reload";
+
+  // The limit itself changed: a new bucket.
+  writeInPlace(gw->configPath(),
+               gatewayYaml({port}) + routesYaml(2, alpha.port(), beta.port()) + limitYaml(3));
+  ASSERT_TRUE(awaitGeneration(probe, 2, 1s, why)) << why << "\n" << gw->log();
+  r = probe.get("/limited/5");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200u);
+  EXPECT_EQ(r->headers["x-ratelimit-limit"].substr(0, 1), "3") << r->headers["x-ratelimit-limit"];
+}
+
 }  // namespace
 }  // namespace portico::testing
