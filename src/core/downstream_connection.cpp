@@ -100,10 +100,12 @@ asio::awaitable<void> DownstreamConnection::run() {
       co_return;
     }
   }
-  // TLS listeners do not offer h2 in ALPN yet: HTTP/2 is prior-knowledge h2c on plain ports.
-  const Protocol protocol = transport_.isTls() ? Protocol::kHttp1 : co_await sniffProtocol();
+  // TLS: ALPN decided (h2 or http/1.1); plain: prior-knowledge h2c is told by its preface.
+  const Protocol protocol =
+      transport_.isTls() ? (transport_.alpn() == "h2" ? Protocol::kHttp2 : Protocol::kHttp1)
+                         : co_await sniffProtocol();
   if (protocol == Protocol::kHttp2) {
-    Http2Connection connection(worker_, transport_.lowestLayer(), remoteAddress_, listenerPort_);
+    Http2Connection connection(worker_, transport_, remoteAddress_, listenerPort_);
     http2_ = &connection;
     if (worker_.draining()) connection.drain();
     co_await connection.run();
@@ -138,7 +140,7 @@ asio::awaitable<bool> DownstreamConnection::serve(Stream& stream) {
   filter::StreamState& state = stream.state();
   if (transport_.isTls()) state.scheme = "https";
   addProxyHeaders(stream, remoteAddress_, worker_.rng());
-  if (!transport_.isTls() || scopeToTlsServer(stream)) {
+  if (!transport_.isTls() || scopeToTlsServer(transport_, stream, listenerPort_)) {
     co_await runRequestFilters(stream, transport_.get_executor());
   }
 
@@ -163,23 +165,6 @@ asio::awaitable<bool> DownstreamConnection::serve(Stream& stream) {
   chain.onComplete(stream);
   log(stream);
   co_return keep;
-}
-
-bool DownstreamConnection::scopeToTlsServer(Stream& stream) {
-  const tls::ServerTlsContext* server = transport_.tlsServer();
-  const route::ServerBinding* binding =
-      server != nullptr ? tls::TlsListenerContexts::bindingOf(stream.snapshot(), listenerPort_,
-                                                              *server)
-                        : nullptr;
-  // No binding: a reload removed the server this connection was made for; the client
-  // must open a new connection, which is what 421 tells it as well.
-  if (binding == nullptr || !binding->virtualHosts ||
-      !tls::SniSelector::hostAllowed(*server, stream.request().authority)) {
-    stream.sendLocalReply(http::makeLocalReply(421, "Misdirected Request"), "");
-    return false;
-  }
-  stream.state().virtualHosts = binding->virtualHosts.get();
-  return true;
 }
 
 asio::awaitable<bool> DownstreamConnection::answerCodecError(

@@ -29,7 +29,7 @@ constexpr std::size_t kWriteBatch = 64 * 1024;
 
 }  // namespace
 
-Http2Connection::Http2Connection(Worker& worker, asio::ip::tcp::socket& socket,
+Http2Connection::Http2Connection(Worker& worker, DownstreamTransport& socket,
                                  std::string remoteAddress, uint16_t listenerPort)
     : worker_(worker),
       socket_(socket),
@@ -71,7 +71,7 @@ asio::awaitable<boost::system::error_code> Http2Connection::writeAll(const std::
 
 void Http2Connection::closeTransport() {
   boost::system::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.lowestLayer().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
 }
 
 asio::awaitable<void> Http2Connection::run() {
@@ -82,7 +82,7 @@ asio::awaitable<void> Http2Connection::run() {
   for (;;) {
     // A connection with no stream open may stay idle as long as an HTTP/1.1 keep-alive one.
     if (streams_.empty()) {
-      idle.arm(socket_, worker_.options().codecLimits.idleTimeout);
+      idle.arm(socket_.lowestLayer(), worker_.options().codecLimits.idleTimeout);
     } else {
       idle.disarm();
     }
@@ -228,8 +228,11 @@ asio::awaitable<void> Http2Connection::serveStream(Http2Stream& h2) {
         h2.headError(), h2.headError() == 431 ? "Request Header Fields Too Large" : "Bad Request");
     co_await sendLocalReply(h2, stream, reply);
   } else {
+    if (socket_.isTls()) state.scheme = "https";
     addProxyHeaders(stream, remoteAddress_, worker_.rng());
-    co_await runRequestFilters(stream, executor_);
+    if (!socket_.isTls() || scopeToTlsServer(socket_, stream, listenerPort_)) {
+      co_await runRequestFilters(stream, executor_);
+    }
     if (state.localReply) {
       co_await sendLocalReply(h2, stream, *state.localReply);
     } else if (state.forward) {

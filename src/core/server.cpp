@@ -169,6 +169,7 @@ reload::SnapshotDecorator Server::snapshotDecorator() {
     // certificates do not load is left out (its SNI names fail the handshake); others serve.
     tls::TlsListenerContexts::Options tlsOptions;
     tlsOptions.credentialsDir = options_.credentialsDir;
+    tlsOptions.http2 = true;  // h2 by ALPN, served by the same HTTP/2 codec as h2c
     route::SnapshotPtr current = rt_->reloader ? rt_->reloader->current() : nullptr;
     auto built = tls::TlsListenerContexts::attach(next, tlsOptions, current.get());
     for (const auto& e : built.errors) spdlog::error("tls: {}", e);
@@ -232,7 +233,7 @@ bool Server::start() {
   rt_->reloader->setInitial(snapshot);
   rt_->watcher = std::make_unique<reload::ConfigWatcher>(
       rt_->main, options_.reloadDebounce, [this] { rt_->reloader->request("file change"); });
-  rt_->reloader->onFinished([this] { watchConfig(); });
+  if (options_.watchConfig) rt_->reloader->onFinished([this] { watchConfig(); });
   if (options_.watchConfig) watchConfig();
   registerAdminPages();
   return true;

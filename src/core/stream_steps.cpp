@@ -9,7 +9,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <cstdio>
 
+#include "portico/core/downstream_transport.h"
 #include "portico/core/worker.h"
+#include "portico/tls/sni_selector.h"
+#include "portico/tls/tls_listener_contexts.h"
 
 namespace portico::core {
 namespace asio = boost::asio;
@@ -58,6 +61,23 @@ asio::awaitable<void> runRequestFilters(Stream& stream, asio::any_io_executor ex
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     status = chain.resume(stream);
   }
+}
+
+bool scopeToTlsServer(DownstreamTransport& transport, Stream& stream, uint16_t listenerPort) {
+  const tls::ServerTlsContext* server = transport.tlsServer();
+  const route::ServerBinding* binding =
+      server != nullptr
+          ? tls::TlsListenerContexts::bindingOf(stream.snapshot(), listenerPort, *server)
+          : nullptr;
+  // No binding: a reload removed the server this connection was made for; the client
+  // must open a new connection, which is what 421 tells it as well.
+  if (binding == nullptr || !binding->virtualHosts ||
+      !tls::SniSelector::hostAllowed(*server, stream.request().authority)) {
+    stream.sendLocalReply(http::makeLocalReply(421, "Misdirected Request"), "");
+    return false;
+  }
+  stream.state().virtualHosts = binding->virtualHosts.get();
+  return true;
 }
 
 void logStream(Worker& worker, Stream& stream, std::string_view protocol) {

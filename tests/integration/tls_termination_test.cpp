@@ -132,6 +132,20 @@ TEST_F(TlsTerminationTest, ProxiesARequestOverTlsWithForwardedProtoHttps) {
   EXPECT_EQ(app.requests(), 1u);
 }
 
+TEST_F(TlsTerminationTest, AlpnNegotiatesHttp2WithTheSameRoutingAnd421) {
+  auto r = https("a.example.com", "/h2", "--http2 -w '\\n%{http_version}'");
+  ASSERT_EQ(r.status, 200) << r.raw << gw->log();
+  EXPECT_NE(r.raw.find("HTTP/2 200"), std::string::npos) << r.raw;
+  EXPECT_EQ(echoedHeader(r.body, "x-forwarded-proto"), "https");
+  EXPECT_EQ(app.requests(), 1u);
+  // The same SNI scoping as HTTP/1.1: another server's Host is misdirected.
+  auto misdirected = https("a.example.com", "/", "--http2 -H 'Host: m.example.com'");
+  EXPECT_EQ(misdirected.status, 421) << misdirected.raw;
+  // A client that offers only http/1.1 still gets it.
+  auto h1 = https("a.example.com", "/h1", "--http1.1");
+  EXPECT_NE(h1.raw.find("HTTP/1.1 200"), std::string::npos) << h1.raw;
+}
+
 TEST_F(TlsTerminationTest, KeepAliveRequestsShareOneTlsConnection) {
   std::string url = "https://a.example.com:" + std::to_string(httpsPort) + "/k";
   dir.write("urls.txt", repeatedUrls(url, 3));

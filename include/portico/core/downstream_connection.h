@@ -46,9 +46,6 @@ class DownstreamConnection {
   boost::asio::awaitable<bool> answerCodecError(Stream& stream,
                                                 const http::Http1RequestReader::HeadResult& r);
   boost::asio::awaitable<bool> writeLocalReply(Stream& stream, http::LocalReply& reply, bool close);
-  // TLS: scopes routing to the server the SNI chose; false when the Host is not one of its
-  // hosts (421).
-  bool scopeToTlsServer(Stream& stream);
   void log(Stream& stream);
 
   Worker& worker_;

@@ -17,7 +17,9 @@
 #include <unordered_map>
 
 #include "portico/core/async_signal.h"
+#include "portico/core/downstream_transport.h"
 #include "portico/core/http2_stream.h"
+#include "portico/core/downstream_transport.h"
 #include "portico/core/stream.h"
 #include "portico/http2/server_session.h"
 
@@ -27,7 +29,7 @@ class Worker;
 
 class Http2Connection final : private http2::ServerSession::Handler {
  public:
-  Http2Connection(Worker& worker, boost::asio::ip::tcp::socket& socket, std::string remoteAddress,
+  Http2Connection(Worker& worker, DownstreamTransport& socket, std::string remoteAddress,
                   uint16_t listenerPort);
   ~Http2Connection() override;
   Http2Connection(const Http2Connection&) = delete;
@@ -43,7 +45,7 @@ class Http2Connection final : private http2::ServerSession::Handler {
   const boost::asio::any_io_executor& executor() const { return executor_; }
 
  private:
-  // All socket use is in these three: a TLS transport replaces them.
+  // All transport use is in these three.
   boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>> readSome(
       uint8_t* buffer, std::size_t capacity);
   boost::asio::awaitable<boost::system::error_code> writeAll(const std::string& bytes);
@@ -68,7 +70,7 @@ class Http2Connection final : private http2::ServerSession::Handler {
                                               bool& eof) noexcept override;
 
   Worker& worker_;
-  boost::asio::ip::tcp::socket& socket_;
+  DownstreamTransport& socket_;  // plain TCP, or TLS that negotiated h2 by ALPN
   boost::asio::any_io_executor executor_;
   std::string remoteAddress_;
   uint16_t listenerPort_;
