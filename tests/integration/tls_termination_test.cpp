@@ -2,6 +2,12 @@
 // certificate chosen per SNI, curl for requests (proxied, 421, mTLS, httpsRedirect).
 // Certificates are made at test time with the openssl CLI in the test's TempDir.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
 
 #include "support/configs.h"
 #include "support/gateway.h"
@@ -144,6 +150,53 @@ TEST_F(TlsTerminationTest, AlpnNegotiatesHttp2WithTheSameRoutingAnd421) {
   // A client that offers only http/1.1 still gets it.
   auto h1 = https("a.example.com", "/h1", "--http1.1");
   EXPECT_NE(h1.raw.find("HTTP/1.1 200"), std::string::npos) << h1.raw;
+}
+
+// cert-manager rewrites a mounted secret's files: new handshakes get the new certificate
+// within a reload, and a TLS connection opened before keeps working.
+TEST_F(TlsTerminationTest, RotatedCertificateIsServedWhileOpenConnectionsStayUp) {
+  namespace ssl = boost::asio::ssl;
+  namespace bhttp = boost::beast::http;
+  boost::asio::io_context io;
+  ssl::context ctx(ssl::context::tls_client);
+  ctx.load_verify_file(pki.path("ca.crt"));
+  ctx.set_verify_mode(ssl::verify_peer);
+  ssl::stream<boost::asio::ip::tcp::socket> kept(io, ctx);
+  ASSERT_TRUE(SSL_set_tlsext_host_name(kept.native_handle(), "c.example.com"));
+  kept.next_layer().connect({boost::asio::ip::make_address("127.0.0.1"), httpsPort});
+  kept.handshake(ssl::stream_base::client);
+  boost::beast::flat_buffer buffer;
+  auto get = [&] {
+    bhttp::request<bhttp::empty_body> req(bhttp::verb::get, "/", 11);
+    req.set(bhttp::field::host, "c.example.com");
+    bhttp::write(kept, req);
+    bhttp::response<bhttp::string_body> res;
+    bhttp::read(kept, buffer, res);
+    return res.body();
+  };
+  ASSERT_EQ(get(), "wildcard");
+
+  // A new certificate for the same names, with a CN that tells it apart.
+  dir.write("pki/rot.ext", "subjectAltName=DNS:*.example.com\nextendedKeyUsage=serverAuth\n");
+  openssl(dir, "req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj '/CN=rotated' "
+               "-keyout pki/rot.key -out pki/rot.csr");
+  openssl(dir, "x509 -req -in pki/rot.csr -CA pki/ca.crt -CAkey pki/ca.key -CAcreateserial "
+               "-days 30 -extfile pki/rot.ext -out pki/rot.crt");
+  auto creds = dir.path() / "creds" / "w-cred";
+  std::filesystem::copy_file(pki.path("rot.crt"), creds / "tls.crt",
+                             std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(pki.path("rot.key"), creds / "tls.key",
+                             std::filesystem::copy_options::overwrite_existing);
+
+  bool rotated = false;
+  for (int i = 0; i < 40 && !rotated; ++i) {
+    rotated = subjectFor("c.example.com").find("CN = rotated") != std::string::npos;
+    if (!rotated) usleep(100 * 1000);
+  }
+  EXPECT_TRUE(rotated) << gw->log();
+  EXPECT_EQ(get(), "wildcard") << "the connection opened before the rotation still serves";
+  // The other servers' certificates did not change.
+  EXPECT_NE(subjectFor("a.example.com").find("CN = a.example.com"), std::string::npos);
 }
 
 TEST_F(TlsTerminationTest, KeepAliveRequestsShareOneTlsConnection) {
