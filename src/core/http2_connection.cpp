@@ -217,6 +217,11 @@ asio::awaitable<void> Http2Connection::sendLocalReply(Http2Stream& h2, Stream& s
 }
 
 asio::awaitable<void> Http2Connection::serveStream(Http2Stream& h2) {
+  worker_.http2StreamOpened();
+  struct Closed {
+    Worker& worker;
+    ~Closed() { worker.http2StreamClosed(); }
+  } closed{worker_};
   // The stream pins the snapshot current when its head arrived.
   Stream stream(worker_.snapshot(), worker_.rng(), listenerPort_, &worker_.redisLimiter(),
                 remoteAddress_);

@@ -170,6 +170,8 @@ std::optional<stats::GatewayStats> Worker::collectStats(std::chrono::millisecond
   asio::post(*context_, [this, handoff] {
     stats::GatewayStats s;
     s.downstreamCxTotal = downstreamCxTotal_;
+    s.http2StreamsTotal = http2StreamsTotal_;
+    s.http2StreamsActive = http2StreamsActive_;
     s.downstreamCxActive = connections_.size();
     for (const DownstreamConnection* c : connections_) s.downstreamRqActive += c->idle() ? 0 : 1;
     for (const auto& [name, cluster] : clusters_.all()) {

@@ -21,6 +21,8 @@ void UpstreamHostStats::merge(const UpstreamHostStats& o) {
 
 void GatewayStats::merge(const GatewayStats& other) {
   downstreamCxTotal += other.downstreamCxTotal;
+  http2StreamsTotal += other.http2StreamsTotal;
+  http2StreamsActive += other.http2StreamsActive;
   downstreamCxActive += other.downstreamCxActive;
   downstreamRqActive += other.downstreamRqActive;
   for (const auto& [cluster, hosts] : other.clusters) {
@@ -37,6 +39,10 @@ void GatewayStats::write(StatsWriter& w) const {
           static_cast<double>(downstreamCxActive));
   w.gauge("envoy_http_downstream_rq_active", "Downstream requests being served.", {},
           static_cast<double>(downstreamRqActive));
+  w.counter("envoy_http_downstream_rq_http2_total", "HTTP/2 streams clients opened.", {},
+            http2StreamsTotal);
+  w.gauge("portico_http2_streams_active", "HTTP/2 streams being served.", {},
+          static_cast<double>(http2StreamsActive));
   for (const auto& [cluster, hosts] : clusters) {
     UpstreamHostStats sum;
     for (const auto& [address, host] : hosts) sum.merge(host);

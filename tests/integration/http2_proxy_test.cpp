@@ -145,6 +145,11 @@ TEST_F(Http2Proxy, H2loadManyStreamsWithoutErrors) {
   EXPECT_EQ(r.exitCode, 0) << r.output;
   EXPECT_NE(r.output.find("2000 succeeded, 0 failed, 0 errored"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("status codes: 2000 2xx"), std::string::npos) << r.output;
+  // Every stream is counted, and none is left active.
+  auto stats = curl("http://127.0.0.1:" + std::to_string(gw->adminPort()) + "/stats");
+  EXPECT_NE(stats.body.find("envoy_http_downstream_rq_http2_total: 2000\n"), std::string::npos)
+      << stats.body;
+  EXPECT_NE(stats.body.find("portico_http2_streams_active: 0\n"), std::string::npos);
 }
 
 TEST_F(Http2Proxy, SettingsAdvertiseTheDefaultStreamLimit) {

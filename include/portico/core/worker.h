@@ -91,6 +91,12 @@ class Worker {
   stats::RequestMetrics& requestMetrics() { return requestMetrics_; }
   void attach(DownstreamConnection* conn);
   void detach(DownstreamConnection* conn);
+  // HTTP/2 stream counts (worker thread; summed when /stats is scraped).
+  void http2StreamOpened() {
+    ++http2StreamsTotal_;
+    ++http2StreamsActive_;
+  }
+  void http2StreamClosed() { --http2StreamsActive_; }
 
  private:
   // Every few seconds: idle upstream connections that expired or were closed go away.
@@ -114,6 +120,8 @@ class Worker {
   bool draining_ = false;
   stats::RequestMetrics requestMetrics_;
   uint64_t downstreamCxTotal_ = 0;
+  uint64_t http2StreamsTotal_ = 0;
+  uint64_t http2StreamsActive_ = 0;
   std::thread thread_;
 };
 

@@ -37,6 +37,8 @@ struct GatewayStats {
   uint64_t downstreamCxTotal = 0;
   uint64_t downstreamCxActive = 0;
   uint64_t downstreamRqActive = 0;
+  uint64_t http2StreamsTotal = 0;   // HTTP/2 streams opened by clients (h2 and h2c)
+  uint64_t http2StreamsActive = 0;
   // cluster name -> host "ip:port" -> stats. Counters start again when a worker rebuilds a
   // cluster after a config change, as Envoy's do for a replaced cluster.
   std::map<std::string, std::map<std::string, UpstreamHostStats>, std::less<>> clusters;
