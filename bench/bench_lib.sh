@@ -103,6 +103,11 @@ cpu_ticks() {  # sum of utime+stime over the given pids and all their threads
   echo $total
 }
 
+# nginx_pids MASTER: the master and its workers.
+nginx_pids() { echo "$1 $(pgrep -P "$1" | tr '\n' ' ')"; }
+# cpu_us_per_request TICKS_BEFORE TICKS_AFTER REQUESTS
+cpu_us_per_request() { python3 -c "print(f'{($2-$1)*1e6/$CLK/max($3,1):.1f}')"; }
+
 # measure URL DURATION CONNECTIONS PIDS...: a 2 s warm-up, then one measured wrk run, with
 # the wrk options in the WRK_ARGS array if set (e.g. WRK_ARGS=(-H "Host: a.example")).
 # Sets RPS, P50, P99, CPU_US (CPU time of PIDS per request), NON2XX (the wrk line, if any).

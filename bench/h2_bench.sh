@@ -8,18 +8,15 @@
 #
 # usage: bench/h2_bench.sh [REQUESTS=200000] [CONNECTIONS=10] [STREAMS=10]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/bench_lib.sh"
 REQUESTS=${1:-200000}
 CONNS=${2:-10}
 STREAMS=${3:-10}
-scripts/install-deps.sh bench >/dev/null
-scripts/build.sh >/dev/null
-
-. bench/lib/common.sh
 
 read -r UP P_PORTICO P_NGINX ADMIN < <(free_ports 4)
 start_upstream "$UP"
-start_portico "$P_PORTICO" "$UP" "$ADMIN"
+portico_upstream_config "$P_PORTICO" "$UP" > "$WORK/portico.yaml"
+start_portico portico "$WORK/portico.yaml" "$ADMIN"
 
 # --- nginx as proxy, h2c on its listener (`http2` without ssl: prior knowledge only)
 mkdir -p "$WORK/ngx"
