@@ -111,6 +111,23 @@ void writeRateLimitStats(StatsWriter& w, const ratelimit::RateLimitRegistry& reg
             load(redis.errors));
   w.counter("portico_ratelimit_redis_timeouts_total", "Redis calls answered by failureMode.", {},
             load(redis.timeouts));
+  // Round-trip latency, cumulative buckets in milliseconds (Istio's duration unit).
+  constexpr std::size_t kBounds = ratelimit::RedisMetrics::kLatencyBoundsMicros.size();
+  std::array<double, kBounds> bounds{};
+  std::array<uint64_t, kBounds> cumulative{};
+  uint64_t running = 0;
+  for (std::size_t i = 0; i < kBounds; ++i) {
+    bounds[i] = static_cast<double>(ratelimit::RedisMetrics::kLatencyBoundsMicros[i]) / 1000.0;
+    running += load(redis.latencyBuckets[i]);
+    cumulative[i] = running;
+  }
+  HistogramView latency;
+  latency.bounds = bounds;
+  latency.counts = cumulative;
+  latency.count = running + load(redis.latencyBuckets[kBounds]);
+  latency.sum = static_cast<double>(load(redis.latencySumMicros)) / 1000.0;
+  w.histogram("portico_ratelimit_redis_latency_milliseconds", "Redis round-trip latency.", {},
+              latency);
 }
 
 void writeTlsStats(StatsWriter& w, uint16_t port, const tls::TlsStats& stats) {
