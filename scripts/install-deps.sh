@@ -24,7 +24,7 @@ BENCH_PKGS=(nginx-light haproxy)
 # for upstream TLS. tests/integration/container_test.cpp fails when a library is missing here.
 RUNTIME_PKGS=(
   libc6 libgcc-s1 libstdc++6
-  libboost-program-options1.81.0 libboost-url1.81.0 libboost-json1.81.0
+  libboost-program-options1.81.0 libboost-url1.81.0 libboost-json1.81.0 libboost-container1.81.0
   libssl3 libyaml-cpp0.7 libspdlog1.10 libfmt9 libre2-9 libhiredis0.14 libnghttp2-14
   curl ca-certificates
 )
