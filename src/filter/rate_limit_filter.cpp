@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "portico/filter/match_input_of.h"
 #include "portico/http/local_reply.h"
 #include "portico/ratelimit/rate_limit_policy_set.h"
 #include "portico/ratelimit/rate_limit_registry.h"
@@ -47,14 +48,7 @@ FilterStatus RateLimitFilter::decodeHeaders(StreamContext& ctx) noexcept {
   if (byVirtualService.empty() && !anyGateway) return FilterStatus::kContinue;
 
   const http::RequestHead& request = ctx.request();
-  route::MatchInput input;
-  input.method = request.method;
-  input.scheme = state.scheme;
-  input.authority = request.authority;
-  input.path = request.path;
-  input.query = request.query;
-  input.listenerPort = state.listenerPort;
-  input.headers = &request.headers;
+  const route::MatchInput input = matchInputOf(request, state);
 
   ratelimit::RateLimitDecision decision;
   std::shared_ptr<Pending> pending;  // only when some policy waits for Redis

@@ -1,5 +1,6 @@
 #include "portico/filter/route_match_filter.h"
 
+#include "portico/filter/match_input_of.h"
 #include "portico/http/local_reply.h"
 #include "portico/route/virtual_host.h"
 
@@ -40,14 +41,7 @@ FilterStatus RouteMatchFilter::decodeHeaders(StreamContext& ctx) noexcept {
     ctx.sendLocalReply(std::move(reply), "");
     return FilterStatus::kStopIteration;
   }
-  route::MatchInput input;
-  input.method = request.method;
-  input.scheme = state.scheme;
-  input.authority = request.authority;
-  input.path = request.path;
-  input.query = request.query;
-  input.listenerPort = state.listenerPort;
-  input.headers = &request.headers;
+  const route::MatchInput input = matchInputOf(request, state);
   auto match = vhost->match(input);
   if (!match || !match->route) {
     ctx.sendLocalReply(http::makeLocalReply(404, ""), "NR");
