@@ -23,6 +23,8 @@ void GatewayStats::merge(const GatewayStats& other) {
   downstreamCxTotal += other.downstreamCxTotal;
   downstreamCxActive += other.downstreamCxActive;
   downstreamRqActive += other.downstreamRqActive;
+  webSocketUpgradesTotal += other.webSocketUpgradesTotal;
+  webSocketActive += other.webSocketActive;
   for (const auto& [cluster, hosts] : other.clusters) {
     auto& mine = clusters[cluster];
     for (const auto& [address, host] : hosts) mine[address].merge(host);
@@ -37,6 +39,10 @@ void GatewayStats::write(StatsWriter& w) const {
           static_cast<double>(downstreamCxActive));
   w.gauge("envoy_http_downstream_rq_active", "Downstream requests being served.", {},
           static_cast<double>(downstreamRqActive));
+  w.counter("portico_websocket_upgrades_total", "WebSocket upgrades accepted (101) and tunnelled.",
+            {}, webSocketUpgradesTotal);
+  w.gauge("portico_websocket_active", "WebSocket tunnels open.", {},
+          static_cast<double>(webSocketActive));
   for (const auto& [cluster, hosts] : clusters) {
     UpstreamHostStats sum;
     for (const auto& [address, host] : hosts) sum.merge(host);

@@ -91,6 +91,12 @@ class Worker {
   stats::RequestMetrics& requestMetrics() { return requestMetrics_; }
   void attach(DownstreamConnection* conn);
   void detach(DownstreamConnection* conn);
+  // A WebSocket tunnel starts (counted as an upgrade) or ends.
+  void webSocketOpened() {
+    ++webSocketUpgrades_;
+    ++webSocketActive_;
+  }
+  void webSocketClosed() { --webSocketActive_; }
 
  private:
   // Every few seconds: idle upstream connections that expired or were closed go away.
@@ -114,6 +120,8 @@ class Worker {
   bool draining_ = false;
   stats::RequestMetrics requestMetrics_;
   uint64_t downstreamCxTotal_ = 0;
+  uint64_t webSocketUpgrades_ = 0;
+  uint64_t webSocketActive_ = 0;
   std::thread thread_;
 };
 
