@@ -2,7 +2,14 @@
 // upstream's Beast echo endpoint (/ws) on loopback.
 #include <gtest/gtest.h>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -213,6 +220,81 @@ TEST_F(WebSocketThroughGateway, IdleTunnelIsClosed) {
   EXPECT_GE(waited, std::chrono::milliseconds(800));
   EXPECT_LT(waited, std::chrono::seconds(5));
   EXPECT_TRUE(statsShow(gw, "portico_websocket_active: 0\n")) << stats(gw);
+}
+
+// A hand-made upstream, to see the tunnel's edges: it answers 101 with a first tunnel byte
+// in the same packet, collects what the client sends until the client's FIN reaches it,
+// then answers and closes. The client must get that answer after its own half-close.
+TEST(WebSocketTunnel, HalfCloseIsPassedOnBothWays) {
+  using asio::ip::tcp;
+  constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+  asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  TempDir dir;
+  uint16_t port = freePort();
+  std::string config =
+      seedGateway(port) +
+      staticServiceEntry("raw", "raw.default.svc.cluster.local", 80, acceptor.local_endpoint().port()) +
+      "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: vs\nspec:\n"
+      "  hosts: [\"*\"]\n  gateways: [product-gateway]\n  http:\n"
+      "  - route: [{destination: {host: raw, port: {number: 80}}}]\n";
+  Gateway gw(dir, config);
+  ASSERT_TRUE(gw.ready()) << gw.log();
+
+  std::string upstreamHead, upstreamGot, clientGot;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto [aec, socket] = co_await acceptor.async_accept(kTuple);
+        if (aec) co_return;
+        std::string buffer;
+        auto [hec, hn] = co_await asio::async_read_until(socket, asio::dynamic_buffer(buffer),
+                                                         "\r\n\r\n", kTuple);
+        if (hec) co_return;
+        upstreamHead = buffer.substr(0, hn);
+        upstreamGot = buffer.substr(hn);
+        std::string answer =
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "X-From: raw\r\n\r\n!";
+        co_await asio::async_write(socket, asio::buffer(answer), kTuple);
+        auto [rec, rn] = co_await asio::async_read(socket, asio::dynamic_buffer(upstreamGot), kTuple);
+        (void)rn;
+        if (rec != asio::error::eof) co_return;  // the client's FIN must arrive as a FIN
+        std::string reply = "got " + std::to_string(upstreamGot.size());
+        co_await asio::async_write(socket, asio::buffer(reply), kTuple);
+        boost::system::error_code ignored;
+        socket.shutdown(tcp::socket::shutdown_send, ignored);
+      },
+      asio::detached);
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        tcp::socket socket(io);
+        auto [cec] = co_await socket.async_connect(
+            tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), kTuple);
+        if (cec) co_return;
+        std::string request =
+            "GET /tunnel HTTP/1.1\r\nHost: raw\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+            "\r\nhello";  // tunnel bytes right behind the head
+        co_await asio::async_write(socket, asio::buffer(request), kTuple);
+        auto [hec, hn] = co_await asio::async_read_until(socket, asio::dynamic_buffer(clientGot),
+                                                         "\r\n\r\n", kTuple);
+        if (hec) co_return;
+        std::string more = " world";
+        co_await asio::async_write(socket, asio::buffer(more), kTuple);
+        boost::system::error_code ignored;
+        socket.shutdown(tcp::socket::shutdown_send, ignored);
+        co_await asio::async_read(socket, asio::dynamic_buffer(clientGot), kTuple);
+      },
+      asio::detached);
+  io.run_for(std::chrono::seconds(10));
+
+  EXPECT_NE(upstreamHead.find("upgrade: websocket\r\n"), std::string::npos) << upstreamHead;
+  EXPECT_NE(upstreamHead.find("connection: upgrade\r\n"), std::string::npos) << upstreamHead;
+  EXPECT_EQ(upstreamGot, "hello world");
+  EXPECT_TRUE(clientGot.starts_with("HTTP/1.1 101 Switching Protocols\r\n")) << clientGot;
+  EXPECT_NE(clientGot.find("x-from: raw\r\n"), std::string::npos) << clientGot;
+  EXPECT_TRUE(clientGot.ends_with("\r\n\r\n!got 11")) << clientGot;
 }
 
 }  // namespace
