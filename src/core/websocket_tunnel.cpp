@@ -42,7 +42,9 @@ asio::awaitable<WebSocketTunnel::Result> WebSocketTunnel::run(const http::Respon
   co_await ((clientToUpstream(std::move(clientBytes)) &&
              upstreamToClient(std::move(upstreamBytes))) ||
             watchIdle());
-  closeBoth();
+  // The client side is left to its connection, which closes it (TLS: with close_notify).
+  boost::system::error_code ignored;
+  upstream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   co_return result_;
 }
 
@@ -73,11 +75,12 @@ asio::awaitable<void> WebSocketTunnel::clientToUpstream(std::string pending) {
     }
     if (rec) {
       boost::system::error_code ignored;
-      if (rec == asio::error::eof && !client_.isTls()) {
-        // Half-close passed on: the upstream may still answer.
+      if (upstreamEnded_) co_return;  // cancelled by the end below: nothing to pass on
+      if (rec == asio::error::eof) {
+        // A FIN (or a TLS close_notify) is passed on: the upstream may still answer.
         upstream.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
       } else {
-        closeBoth();  // a reset, or TLS (which cannot half-close)
+        closeBoth();  // a reset, or TCP closed under TLS without close_notify
       }
       co_return;
     }
@@ -111,10 +114,15 @@ asio::awaitable<void> WebSocketTunnel::upstreamToClient(std::string pending) {
     }
     if (rec) {
       boost::system::error_code ignored;
-      if (rec == asio::error::eof && !client_.isTls()) {
+      if (rec != asio::error::eof) {
+        closeBoth();
+      } else if (!client_.isTls()) {
         client_.lowestLayer().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
       } else {
-        closeBoth();
+        // TLS cannot half-close: the tunnel ends here, and the connection then sends
+        // close_notify. The client's pending read is cancelled, not failed.
+        upstreamEnded_ = true;
+        client_.lowestLayer().cancel(ignored);
       }
       co_return;
     }

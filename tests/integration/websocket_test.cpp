@@ -12,14 +12,18 @@
 #include <boost/asio/write.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <chrono>
 #include <string>
 #include <thread>
 
 #include "support/configs.h"
 #include "support/gateway.h"
+#include "tls_pki.h"
 
 namespace portico::testing {
 namespace {
@@ -295,6 +299,57 @@ TEST(WebSocketTunnel, HalfCloseIsPassedOnBothWays) {
   EXPECT_TRUE(clientGot.starts_with("HTTP/1.1 101 Switching Protocols\r\n")) << clientGot;
   EXPECT_NE(clientGot.find("x-from: raw\r\n"), std::string::npos) << clientGot;
   EXPECT_TRUE(clientGot.ends_with("\r\n\r\n!got 11")) << clientGot;
+}
+
+// The same tunnel over a TLS listener: reads and writes of the TLS stream run at once.
+TEST(WebSocketOverTls, EchoesThroughATerminatingListener) {
+  TempDir dir;
+  TestPki pki(dir);
+  Upstream app{"app"};
+  uint16_t port = freePort();
+  std::string config =
+      "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw}\nspec:\n"
+      "  selector: {istio: ingressgateway}\n  servers:\n"
+      "  - port: {number: " + std::to_string(port) + ", name: https, protocol: HTTPS}\n"
+      "    hosts: [a.example.com]\n"
+      "    tls: {mode: SIMPLE, serverCertificate: " + pki.path("a.crt") +
+      ", privateKey: " + pki.path("a.key") + "}\n---\n" +
+      staticServiceEntry("app", "app.default.svc.cluster.local", 80, app.port()) +
+      "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs}\nspec:\n"
+      "  hosts: [a.example.com]\n  gateways: [gw]\n  http:\n"
+      "  - route: [{destination: {host: app, port: {number: 80}}}]\n";
+  Gateway gw(dir, config);
+  ASSERT_TRUE(gw.ready()) << gw.log();
+
+  asio::io_context io;
+  asio::ssl::context tls(asio::ssl::context::tls_client);
+  tls.load_verify_file(pki.path("ca.crt"));
+  tls.set_verify_mode(asio::ssl::verify_peer);
+  websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws(io, tls);
+  SSL_set_tlsext_host_name(ws.next_layer().native_handle(), "a.example.com");
+  auto run = [&](auto start) {
+    boost::system::error_code result = asio::error::timed_out;
+    start([&](boost::system::error_code ec, auto&&...) { result = ec; });
+    io.restart();
+    io.run_for(std::chrono::seconds(10));
+    return result;
+  };
+  asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), port);
+  ASSERT_FALSE(run([&](auto h) { beast::get_lowest_layer(ws).async_connect(endpoint, h); }));
+  ASSERT_FALSE(run([&](auto h) { ws.next_layer().async_handshake(asio::ssl::stream_base::client, h); }));
+  websocket::response_type response;
+  ASSERT_FALSE(run([&](auto h) { ws.async_handshake(response, "a.example.com", "/ws", h); }))
+      << gw.log();
+  EXPECT_EQ(response.result_int(), 101u);
+  std::string big(100 * 1024, 'w');
+  for (const std::string& sent : {std::string("over tls"), big}) {
+    ws.text(sent.size() < 100);
+    ASSERT_FALSE(run([&](auto h) { ws.async_write(asio::buffer(sent), h); }));
+    beast::flat_buffer buffer;
+    ASSERT_FALSE(run([&](auto h) { ws.async_read(buffer, h); }));
+    EXPECT_TRUE(beast::buffers_to_string(buffer.data()) == sent);
+  }
+  EXPECT_FALSE(run([&](auto h) { ws.async_close(websocket::close_code::normal, h); }));
 }
 
 }  // namespace

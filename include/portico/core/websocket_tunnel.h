@@ -2,7 +2,8 @@
 // the 101 head goes to the client, then bytes are copied both ways unchanged (frames are
 // the endpoints' business) until both sides have closed, one side fails, or nothing moved
 // for the idle timeout. A FIN from one side is passed on as a half-close where the
-// transport allows it (plain TCP; TLS cannot half-close, so its direction just ends).
+// transport allows it (plain TCP; a TLS client's close_notify becomes a FIN upstream, but
+// the upstream's FIN ends a TLS tunnel: the connection then sends close_notify).
 // Lives on the stack of DownstreamConnection::serve(); owns nothing it is given.
 #pragma once
 
@@ -30,8 +31,9 @@ class WebSocketTunnel {
       : client_(client), upstream_(upstream), idleTimeout_(idleTimeout) {}
 
   // Writes `head` (a 101) to the client, then tunnels, starting with what the HTTP readers
-  // had buffered past the heads (`clientBytes`, `upstreamBytes`); returns when the tunnel is over.
-  // Both sockets are shut down afterwards.
+  // had buffered past the heads (`clientBytes`, `upstreamBytes`); returns when the tunnel is
+  // over. The upstream socket is shut down afterwards; the client's is left to its owner
+  // (shut down already after a failure or the idle timeout).
   boost::asio::awaitable<Result> run(const http::ResponseHead& head, std::string clientBytes,
                                      std::string upstreamBytes);
 
@@ -46,6 +48,7 @@ class WebSocketTunnel {
   std::chrono::milliseconds idleTimeout_;
   std::chrono::steady_clock::time_point lastActivity_;
   Result result_;
+  bool upstreamEnded_ = false;  // TLS client: the upstream's FIN ended the tunnel
 };
 
 }  // namespace portico::core
