@@ -152,7 +152,7 @@ TEST_F(WebSocketThroughGateway, EchoesTextAndBinaryMessagesAndCloses) {
   EXPECT_FALSE(text);
 
   EXPECT_FALSE(client.close());  // the upstream answered the close frame through the tunnel
-  EXPECT_TRUE(statsShow(gw, "portico_websocket_upgrades_total: 1\n")) << stats(gw);
+  EXPECT_TRUE(statsShow(gw, "portico_websocket_upgrades_total: 1\n")) << stats(gw) << gw.log();
   EXPECT_TRUE(statsShow(gw, "portico_websocket_active: 0\n")) << stats(gw);
 }
 
