@@ -86,6 +86,7 @@ int main(int argc, char** argv) {
   std::string gatewayLabels = "istio=ingressgateway";
   std::string logLevel = "info";
   long drainSeconds = 5;
+  long websocketIdleSeconds = 300;
   long headerTimeoutMs = 10000;
   long reloadDebounceMs = 100;
   bool noWatch = false;
@@ -125,6 +126,9 @@ int main(int argc, char** argv) {
                                       "larger header blocks get 431")(
       "request-headers-timeout-ms", po::value(&headerTimeoutMs)->default_value(headerTimeoutMs),
       "time from a request's first byte to the end of its head (408 after)")(
+      "websocket-idle-timeout-s",
+      po::value(&websocketIdleSeconds)->default_value(websocketIdleSeconds),
+      "seconds a WebSocket tunnel may pass no bytes before it is closed")(
       "http2-max-concurrent-streams",
       po::value(&options.http2.maxConcurrentStreams)
           ->default_value(options.http2.maxConcurrentStreams),
@@ -170,6 +174,11 @@ int main(int argc, char** argv) {
     std::cerr << "portico: --drain-time-s must be >= 0 and --request-headers-timeout-ms > 0\n";
     return 2;
   }
+  if (websocketIdleSeconds <= 0) {
+    std::cerr << "portico: --websocket-idle-timeout-s must be > 0\n";
+    return 2;
+  }
+  options.websocketIdleTimeout = std::chrono::seconds(websocketIdleSeconds);
   if (reloadDebounceMs < 0 || reloadDebounceMs > 60000) {
     std::cerr << "portico: --reload-debounce-ms must be between 0 and 60000\n";
     return 2;

@@ -17,6 +17,7 @@
 #include "portico/core/http2_connection.h"
 #include "portico/core/stream_steps.h"
 #include "portico/core/upstream_exchange.h"
+#include "portico/core/websocket_tunnel.h"
 #include "portico/core/worker.h"
 #include "portico/http/http1_serializer.h"
 #include "portico/http/io_deadline.h"
@@ -157,6 +158,10 @@ asio::awaitable<bool> DownstreamConnection::serve(Stream& stream) {
                                worker_.draining() || draining_);
     UpstreamExchange exchange(worker_, downstream, downstream, stream);
     keep = co_await exchange.run();
+    if (auto upgraded = exchange.takeUpgraded()) {
+      co_await tunnel(stream, exchange.upgradeHead(), *upgraded);
+      keep = false;
+    }
   } else {
     // A filter stopped without replying or resuming: a bug, but the client gets an answer.
     http::LocalReply reply = http::makeLocalReply(500, "internal error");
@@ -165,6 +170,17 @@ asio::awaitable<bool> DownstreamConnection::serve(Stream& stream) {
   chain.onComplete(stream);
   log(stream);
   co_return keep;
+}
+
+asio::awaitable<void> DownstreamConnection::tunnel(Stream& stream, const http::ResponseHead& head,
+                                                  upstream::UpstreamConnection& upstream) {
+  WebSocketTunnel tunnel(transport_, upstream, worker_.options().websocketIdleTimeout);
+  worker_.webSocketOpened();
+  auto result = co_await tunnel.run(head, reader_.takeBuffered(), upstream.reader().takeBuffered());
+  worker_.webSocketClosed();
+  stream.bytesReceived += result.bytesUp;
+  stream.bytesSent += result.bytesDown;
+  if (result.idleTimedOut) stream.state().addFlag("SI");  // Envoy's stream idle timeout flag
 }
 
 asio::awaitable<bool> DownstreamConnection::answerCodecError(

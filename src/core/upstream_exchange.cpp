@@ -153,7 +153,9 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
   ActiveRequest active(*host);
 
   std::unique_ptr<upstream::UpstreamConnection> conn;
-  if (!forceFresh) conn = host->pool.takeIdle();
+  // An upgraded connection leaves HTTP for good: it never comes from or goes to the pool.
+  const bool upgrade = stream_.request().upgrade;
+  if (!forceFresh && !upgrade) conn = host->pool.takeIdle();
   bool reused = conn != nullptr;
   if (!conn) {
     auto timeout = cluster.config().connectTimeout;
@@ -252,6 +254,17 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
     co_return TryResult::kFailed;
   }
 
+  if (upgrade && head.status == 101) {
+    cancelOnGone.release();
+    deadline.disarm();
+    stream_.chain().encodeHeaders(stream_, head);
+    stream_.responseCode = 101;
+    upgradeHead_ = std::move(head);
+    upgraded_ = std::move(conn);
+    keepDownstream_ = false;
+    co_return TryResult::kResponded;
+  }
+
   if (retriableStatus(head.status)) {
     if (mayRetry(~0u)) {
       // The response is dropped with its connection; the next try goes elsewhere if it can.
@@ -268,7 +281,7 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
   if (!complete && timedOut) state.addFlag("UT");
   uint32_t maxPerConn = cluster.config().maxRequestsPerConnection;
   ++conn->requestsServed;
-  if (complete && head.keepAlive && conn->reader().bodyComplete() &&
+  if (complete && !upgrade && head.keepAlive && conn->reader().bodyComplete() &&
       !conn->reader().hasBufferedBytes() &&
       (maxPerConn == 0 || conn->requestsServed < maxPerConn)) {
     host->pool.release(std::move(conn));

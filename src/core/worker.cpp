@@ -190,6 +190,8 @@ std::optional<stats::GatewayStats> Worker::collectStats(std::chrono::millisecond
       }
     }
     s.requests = requestMetrics_;
+    s.webSocketUpgradesTotal = webSocketUpgrades_;
+    s.webSocketActive = webSocketActive_;
     std::lock_guard lock(handoff->mutex);
     handoff->result = std::move(s);
     handoff->done.notify_one();

@@ -117,6 +117,7 @@ Http1RequestReader::HeadResult Http1RequestReader::fillHead(
   head.hasQuery = target->hasQuery;
 
   std::string connectionTokens;
+  std::string upgradeValue;
   int hosts = 0;
   bool transferEncoding = false;
   for (const auto& field : msg) {
@@ -133,6 +134,8 @@ Http1RequestReader::HeadResult Http1RequestReader::fillHead(
       if (equalsIgnoreCase(value, "100-continue")) head.expectContinue = true;
     } else if (name == "transfer-encoding") {
       transferEncoding = true;
+    } else if (name == "upgrade") {
+      upgradeValue.assign(value);
     }
     if (!isHopByHop(name)) head.headers.add(name, value);
   }
@@ -152,6 +155,14 @@ Http1RequestReader::HeadResult Http1RequestReader::fillHead(
       if (!t.empty()) head.headers.remove(toLower(t));
       pos = comma + 1;
     }
+  }
+
+  // WebSocket only (other upgrades, h2c among them, stay stripped as hop-by-hop).
+  if (head.version == 11 && hasToken(connectionTokens, "upgrade") &&
+      equalsIgnoreCase(upgradeValue, "websocket")) {
+    head.upgrade = true;
+    head.headers.set("connection", "upgrade");
+    head.headers.set("upgrade", upgradeValue);
   }
 
   if (parser.chunked()) {
@@ -270,6 +281,13 @@ asio::awaitable<Http1RequestReader::BodyResult> Http1RequestReader::readBody(cha
       co_return result;
     }
   }
+}
+
+std::string Http1RequestReader::takeBuffered() {
+  auto d = buffer_.data();
+  std::string bytes(static_cast<const char*>(d.data()), d.size());
+  buffer_.consume(buffer_.size());
+  return bytes;
 }
 
 }  // namespace portico::http

@@ -151,4 +151,11 @@ asio::awaitable<Http1ResponseReader::BodyResult> Http1ResponseReader::readBody(
   }
 }
 
+std::string Http1ResponseReader::takeBuffered() {
+  auto d = buffer_.data();
+  std::string bytes(static_cast<const char*>(d.data()), d.size());
+  buffer_.consume(buffer_.size());
+  return bytes;
+}
+
 }  // namespace portico::http

@@ -25,6 +25,8 @@ void GatewayStats::merge(const GatewayStats& other) {
   http2StreamsActive += other.http2StreamsActive;
   downstreamCxActive += other.downstreamCxActive;
   downstreamRqActive += other.downstreamRqActive;
+  webSocketUpgradesTotal += other.webSocketUpgradesTotal;
+  webSocketActive += other.webSocketActive;
   for (const auto& [cluster, hosts] : other.clusters) {
     auto& mine = clusters[cluster];
     for (const auto& [address, host] : hosts) mine[address].merge(host);
@@ -43,6 +45,10 @@ void GatewayStats::write(StatsWriter& w) const {
             http2StreamsTotal);
   w.gauge("portico_http2_streams_active", "HTTP/2 streams being served.", {},
           static_cast<double>(http2StreamsActive));
+  w.counter("portico_websocket_upgrades_total", "WebSocket upgrades accepted (101) and tunnelled.",
+            {}, webSocketUpgradesTotal);
+  w.gauge("portico_websocket_active", "WebSocket tunnels open.", {},
+          static_cast<double>(webSocketActive));
   for (const auto& [cluster, hosts] : clusters) {
     UpstreamHostStats sum;
     for (const auto& [address, host] : hosts) sum.merge(host);

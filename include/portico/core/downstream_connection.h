@@ -15,6 +15,8 @@
 #include "portico/core/downstream_transport.h"
 #include "portico/core/stream.h"
 #include "portico/http/http1_request_reader.h"
+#include "portico/http/response_head.h"
+#include "portico/upstream/upstream_connection.h"
 
 namespace portico::core {
 
@@ -45,6 +47,9 @@ class DownstreamConnection {
   boost::asio::awaitable<bool> serve(Stream& stream);
   boost::asio::awaitable<bool> answerCodecError(Stream& stream,
                                                 const http::Http1RequestReader::HeadResult& r);
+  // The upstream accepted a WebSocket upgrade: tunnel until either side is done.
+  boost::asio::awaitable<void> tunnel(Stream& stream, const http::ResponseHead& head,
+                                      upstream::UpstreamConnection& upstream);
   boost::asio::awaitable<bool> writeLocalReply(Stream& stream, http::LocalReply& reply, bool close);
   void log(Stream& stream);
 

@@ -28,6 +28,8 @@ struct ServerOptions {
   std::chrono::milliseconds reloadDebounce{100};
   // Gateway tls.credentialName NAME reads <credentialsDir>/NAME/{tls.crt,tls.key,ca.crt}.
   std::string credentialsDir = "/etc/portico/credentials";
+  // A WebSocket tunnel that passes no bytes either way for this long is closed.
+  std::chrono::seconds websocketIdleTimeout{300};
   http::CodecLimits codecLimits;
   http2::Http2Settings http2;
 };

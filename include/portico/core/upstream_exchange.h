@@ -29,6 +29,10 @@ class UpstreamExchange {
 
   // Returns whether the downstream connection may carry another request.
   boost::asio::awaitable<bool> run();
+  // After run(), for a WebSocket upgrade the upstream accepted with 101: its connection
+  // (fresh, never pooled) and the filtered 101 head; the caller tunnels. Null otherwise.
+  std::unique_ptr<upstream::UpstreamConnection> takeUpgraded() { return std::move(upgraded_); }
+  const http::ResponseHead& upgradeHead() const { return upgradeHead_; }
 
  private:
   enum class TryResult { kResponded, kRetry, kFailed };
@@ -68,6 +72,8 @@ class UpstreamExchange {
   std::chrono::steady_clock::time_point upstreamStart_;
   Failure failure_;
   bool keepDownstream_ = false;
+  std::unique_ptr<upstream::UpstreamConnection> upgraded_;
+  http::ResponseHead upgradeHead_;
 };
 
 }  // namespace portico::core

@@ -97,6 +97,12 @@ class Worker {
     ++http2StreamsActive_;
   }
   void http2StreamClosed() { --http2StreamsActive_; }
+  // A WebSocket tunnel starts (counted as an upgrade) or ends.
+  void webSocketOpened() {
+    ++webSocketUpgrades_;
+    ++webSocketActive_;
+  }
+  void webSocketClosed() { --webSocketActive_; }
 
  private:
   // Every few seconds: idle upstream connections that expired or were closed go away.
@@ -122,6 +128,8 @@ class Worker {
   uint64_t downstreamCxTotal_ = 0;
   uint64_t http2StreamsTotal_ = 0;
   uint64_t http2StreamsActive_ = 0;
+  uint64_t webSocketUpgrades_ = 0;
+  uint64_t webSocketActive_ = 0;
   std::thread thread_;
 };
 

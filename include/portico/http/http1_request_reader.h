@@ -53,6 +53,9 @@ class Http1RequestReader {
   bool bodyComplete() const { return !parser_ || parser_->is_done(); }
   // Decoded body bytes can be produced without reading the socket.
   bool hasBufferedBytes() const { return buffer_.size() > 0; }
+  // Hands over (and forgets) the bytes read past the current head: the start of a
+  // WebSocket tunnel's client-to-upstream stream.
+  std::string takeBuffered();
   // Parses a complete head from `bytes` without any socket (codec unit tests).
   static HeadResult parseHead(std::string_view bytes, const CodecLimits& limits, RequestHead& head);
 

@@ -39,6 +39,8 @@ class Http1ResponseReader {
   bool bodyComplete() const { return !parser_ || parser_->is_done(); }
   // Bytes arrived that no request asked for yet (the connection cannot be reused).
   bool hasBufferedBytes() const { return buffer_.size() > 0; }
+  // Hands over (and forgets) the bytes read past a 101 head: the upstream's first tunnel bytes.
+  std::string takeBuffered();
 
   // Parses a complete head from `bytes` without any socket (codec unit tests).
   static HeadResult parseHead(std::string_view bytes, ResponseHead& head);

@@ -24,6 +24,9 @@ struct RequestHead {
   bool keepAlive = true;        // the client allows another request on this connection
   bool expectContinue = false;  // "Expect: 100-continue" (stripped from headers)
   std::string originalTarget;   // the request-target as received
+  // HTTP/1.1 "Connection: upgrade" + "Upgrade: websocket": both headers are kept in
+  // `headers` for the upstream, and a 101 answer turns the connection into a tunnel.
+  bool upgrade = false;
 
   std::string pathAndQuery() const { return hasQuery ? path + "?" + query : path; }
   bool hasBody() const { return framing != BodyFraming::kNone; }

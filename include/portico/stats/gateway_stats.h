@@ -39,6 +39,8 @@ struct GatewayStats {
   uint64_t downstreamRqActive = 0;
   uint64_t http2StreamsTotal = 0;   // HTTP/2 streams opened by clients (h2 and h2c)
   uint64_t http2StreamsActive = 0;
+  uint64_t webSocketUpgradesTotal = 0;  // 101 answers that became tunnels
+  uint64_t webSocketActive = 0;         // tunnels open now
   // cluster name -> host "ip:port" -> stats. Counters start again when a worker rebuilds a
   // cluster after a config change, as Envoy's do for a replaced cluster.
   std::map<std::string, std::map<std::string, UpstreamHostStats>, std::less<>> clusters;

@@ -8,6 +8,7 @@
 //   /bytes/<n>            streams n bytes of 'x' (Content-Length), never buffered whole
 //   /flaky/<n>/...        the first n requests to this exact path answer 503, then echo
 //   /reset                closes the connection without answering
+//   /ws                   a WebSocket upgrade (Beast): echoes every message, text or binary
 //   anything else         200 with a JSON echo: method, target, headers, body size
 //
 // /__stats counts complete requests only (head and whole body received).
@@ -16,6 +17,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 
 #include <array>
 #include <charconv>
@@ -77,6 +79,23 @@ std::string_view segmentAfter(std::string_view target, std::string_view prefix) 
   return rest.substr(0, rest.find_first_of("/?"));
 }
 
+// Echoes messages until the client closes (or the connection breaks).
+asio::awaitable<void> webSocketEcho(tcp::socket socket,
+                                    const http::request<http::buffer_body>& upgrade) {
+  beast::websocket::stream<tcp::socket> ws(std::move(socket));
+  auto [aec] = co_await ws.async_accept(upgrade, kTuple);
+  if (aec) co_return;
+  beast::flat_buffer message;
+  for (;;) {
+    auto [rec, rn] = co_await ws.async_read(message, kTuple);
+    if (rec) co_return;  // closed (the close handshake was answered) or broken
+    ws.text(ws.got_text());
+    auto [wec, wn] = co_await ws.async_write(message.data(), kTuple);
+    if (wec) co_return;
+    message.consume(message.size());
+  }
+}
+
 asio::awaitable<void> session(tcp::socket socket, State& state) {
   const uint64_t connectionId = ++state.connections;
   beast::flat_buffer buffer;
@@ -110,6 +129,10 @@ asio::awaitable<void> session(tcp::socket socket, State& state) {
     const bool keepAlive = req.keep_alive();
 
     if (target == "/reset") co_return;  // closes without an answer
+    if (target == "/ws" && beast::websocket::is_upgrade(req)) {
+      co_await webSocketEcho(std::move(socket), req);
+      co_return;
+    }
 
     http::response<http::string_body> res;
     res.version(req.version());

@@ -127,5 +127,41 @@ TEST(Http1RequestReader, RepeatedHeadersJoinForMatchers) {
   EXPECT_EQ(head.headers.get("x-a").value_or(""), "1");
 }
 
+TEST(Http1RequestReader, WebSocketUpgradeKeepsUpgradeAndConnection) {
+  RequestHead head;
+  auto r = parse(
+      "GET /chat HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Upgrade\r\n"
+      "Upgrade: WebSocket\r\nSec-WebSocket-Key: k\r\nSec-WebSocket-Version: 13\r\n\r\n",
+      head);
+  ASSERT_EQ(r.status, Status::kOk) << r.detail;
+  EXPECT_TRUE(head.upgrade);
+  EXPECT_EQ(head.headers.get("upgrade").value_or(""), "WebSocket");
+  EXPECT_EQ(head.headers.get("connection").value_or(""), "upgrade");
+  EXPECT_EQ(head.headers.get("sec-websocket-key").value_or(""), "k");
+}
+
+TEST(Http1RequestReader, OtherUpgradesStayHopByHop) {
+  RequestHead h2c;
+  ASSERT_EQ(parse("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
+                  h2c)
+                .status,
+            Status::kOk);
+  EXPECT_FALSE(h2c.upgrade);
+  EXPECT_FALSE(h2c.headers.has("upgrade"));
+  EXPECT_FALSE(h2c.headers.has("connection"));
+  // Upgrade without the Connection token is not an upgrade request (RFC 9110 7.8).
+  RequestHead noToken;
+  ASSERT_EQ(parse("GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n\r\n", noToken).status,
+            Status::kOk);
+  EXPECT_FALSE(noToken.upgrade);
+  EXPECT_FALSE(noToken.headers.has("upgrade"));
+  // HTTP/1.0 cannot upgrade.
+  RequestHead old;
+  ASSERT_EQ(parse("GET / HTTP/1.0\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n", old)
+                .status,
+            Status::kOk);
+  EXPECT_FALSE(old.upgrade);
+}
+
 }  // namespace
 }  // namespace portico::http
