@@ -59,6 +59,16 @@ asio::awaitable<bool> Http1Downstream::sendBody(std::string_view data, bool last
   co_return !ec;
 }
 
+asio::awaitable<bool> Http1Downstream::sendTrailers(const http::HeaderMap& trailers) {
+  if (!chunked_) co_return co_await sendBody({}, true);
+  pending_.append("0\r\n");
+  for (const auto& entry : trailers.entries()) {
+    pending_.append(entry.name).append(": ").append(entry.value).append("\r\n");
+  }
+  pending_.append("\r\n");
+  co_return co_await flush();
+}
+
 asio::awaitable<void> Http1Downstream::abortResponse() {
   keep_ = false;
   co_await flush();

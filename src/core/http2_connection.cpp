@@ -15,6 +15,7 @@
 #include "portico/core/stream_steps.h"
 #include "portico/core/upstream_exchange.h"
 #include "portico/core/worker.h"
+#include "portico/http/grpc_reply.h"
 #include "portico/http/io_deadline.h"
 #include "portico/http/local_reply.h"
 
@@ -197,17 +198,21 @@ void Http2Connection::onStreamClose(int32_t id, uint32_t) noexcept {
 
 std::optional<std::size_t> Http2Connection::readResponseBody(int32_t id, uint8_t* out,
                                                              std::size_t capacity,
-                                                             bool& eof) noexcept {
+                                                             bool& eof,
+                                                             bool& trailers) noexcept {
   Http2Stream* stream = find(id);
   if (!stream) {
     eof = true;
     return 0;
   }
-  return stream->readResponse(out, capacity, eof);
+  return stream->readResponse(out, capacity, eof, trailers);
 }
 
 asio::awaitable<void> Http2Connection::sendLocalReply(Http2Stream& h2, Stream& stream,
                                                       http::LocalReply& reply) {
+  if (reply.head.status >= 400 && http::isGrpcRequest(stream.request())) {
+    http::makeGrpcReply(reply, http::grpcStatusForHttp(reply.head.status));
+  }
   const bool withBody = stream.request().method != "HEAD" && !reply.body.empty();
   stream.responseCode = reply.head.status;
   bool ok = co_await h2.sendHead(reply.head, !withBody);

@@ -82,6 +82,9 @@ void Http2Stream::addHeader(std::string_view name, std::string_view value) {
       return;
     }
     contentLength_ = length;
+  } else if (name == "te" && value == "trailers") {
+    // The one TE an HTTP/2 request may carry (RFC 9113 8.2.2); gRPC servers expect it.
+    head_.headers.add(name, value);
   } else if (!isHopByHop(name)) {
     head_.headers.add(name, value);
   }
@@ -155,7 +158,7 @@ void Http2Stream::taskFinished() {
 }
 
 std::optional<std::size_t> Http2Stream::readResponse(uint8_t* out, std::size_t capacity,
-                                                     bool& eof) {
+                                                     bool& eof, bool& trailers) {
   std::size_t queued = out_.size() - outOffset_;
   if (queued == 0 && !outEnd_) {
     deferred_ = true;
@@ -168,6 +171,14 @@ std::optional<std::size_t> Http2Stream::readResponse(uint8_t* out, std::size_t c
   if (outEnd_ && out_.size() == outOffset_) {
     eof = true;
     responseComplete_ = true;
+    if (!trailers_.empty()) {
+      std::vector<http2::HeaderField> fields;
+      fields.reserve(trailers_.size());
+      for (const auto& entry : trailers_.entries()) {
+        if (!isHopByHop(entry.name)) fields.push_back({entry.name, entry.value});
+      }
+      trailers = connection_.session().submitTrailers(id_, fields);
+    }
   }
   wake_.notify();
   return n;
@@ -212,14 +223,32 @@ asio::awaitable<bool> Http2Stream::sendBody(std::string_view data, bool last) {
   co_return true;
 }
 
+asio::awaitable<bool> Http2Stream::sendTrailers(const http::HeaderMap& trailers) {
+  trailers_ = trailers;
+  co_return co_await sendBody({}, true);
+}
+
+void Http2Stream::stopRequestBody() {
+  if (closed_ || (inEnd_ && in_.size() == inOffset_)) return;
+  // RFC 9113 8.1: the response is complete, the rest of the request is not wanted.
+  connection_.session().resetStream(id_, http2::ErrorCode::kNoError);
+  connection_.wakeWriter();
+}
+
 asio::awaitable<void> Http2Stream::abortResponse() {
   if (!closed_) connection_.session().resetStream(id_, http2::ErrorCode::kInternalError);
   connection_.wakeWriter();
   co_return;
 }
 
+void Http2Stream::cancelRead() {
+  readCancelled_ = true;
+  wake_.notify();
+}
+
 asio::awaitable<BodyPiece> Http2Stream::readBody(char* out, std::size_t capacity) {
   for (;;) {
+    if (readCancelled_) co_return BodyPiece{0, false, true, false};
     std::size_t unread = in_.size() - inOffset_;
     if (unread > 0) {
       std::size_t n = std::min(capacity, unread);

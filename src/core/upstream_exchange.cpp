@@ -8,6 +8,7 @@
 #include <boost/asio/write.hpp>
 
 #include "portico/core/worker.h"
+#include "portico/http/grpc_reply.h"
 #include "portico/http/http1_serializer.h"
 #include "portico/http/io_deadline.h"
 
@@ -17,17 +18,6 @@ using Clock = std::chrono::steady_clock;
 using RetryOn = route::RetryPolicy::On;
 
 namespace {
-
-constexpr std::size_t kBodyPiece = 64 * 1024;
-constexpr std::size_t kMaxReplayBody = 64 * 1024;
-
-constexpr std::string_view kConnectFailureBody =
-    "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
-constexpr std::string_view kResetBody =
-    "upstream connect error or disconnect/reset before headers. reset reason: connection "
-    "termination";
-constexpr std::string_view kProtocolErrorBody =
-    "upstream connect error or disconnect/reset before headers. reset reason: protocol error";
 
 // Keeps Host::activeRequests right for least-request balancing on every exit path.
 class ActiveRequest {
@@ -152,36 +142,22 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
   state.upstreamHost = host->address;
   ActiveRequest active(*host);
 
-  std::unique_ptr<upstream::UpstreamConnection> conn;
   // An upgraded connection leaves HTTP for good: it never comes from or goes to the pool.
+  // WebSocket over HTTP/2 (RFC 8441) is not spoken upstream: upgrades use HTTP/1.1.
   const bool upgrade = stream_.request().upgrade;
+  if (cluster.config().protocol == upstream::ClusterConfig::Protocol::kHttp2 && !upgrade) {
+    co_return co_await attemptHttp2(cluster, *host);
+  }
+  std::unique_ptr<upstream::UpstreamConnection> conn;
   if (!forceFresh && !upgrade) conn = host->pool.takeIdle();
   bool reused = conn != nullptr;
   if (!conn) {
-    auto timeout = cluster.config().connectTimeout;
-    if (routeDeadline_) {
-      auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(*routeDeadline_ - Clock::now());
-      timeout = std::max(std::chrono::milliseconds(1), std::min(timeout, left));
-    }
     ++host->pool.counters.connecting;  // stats: pending request
-    auto [ec, fresh] = co_await upstream::UpstreamConnection::connect(executor_,
-                                                                      host->endpoint, timeout);
+    auto [ec, fresh] = co_await upstream::UpstreamConnection::connect(
+        executor_, host->endpoint, connectTimeout(cluster));
     --host->pool.counters.connecting;
     ++(ec ? host->pool.counters.connectFail : host->pool.counters.created);
-    if (ec) {
-      tried_.push_back(host.get());
-      if (routeDeadline_ && Clock::now() >= *routeDeadline_) {
-        failure_ = {504, "upstream request timeout", "UT"};
-        co_return TryResult::kFailed;
-      }
-      if (mayRetry(RetryOn::kConnectFailure | RetryOn::k5xx | RetryOn::kGatewayError |
-                   RetryOn::kReset)) {
-        co_return TryResult::kRetry;
-      }
-      failure_ = {503, std::string(kConnectFailureBody), "UF"};
-      co_return TryResult::kFailed;
-    }
+    if (ec) co_return connectFailed(*host);
     conn = std::move(fresh);
   }
   upstreamStart_ = Clock::now();
@@ -209,17 +185,10 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
   }
   if (!routeDeadline_ && route_.timeout) routeDeadline_ = Clock::now() + *route_.timeout;
 
-  std::optional<Clock::time_point> tryDeadline = routeDeadline_;
   bool perTryBinds = false;
-  if (route_.retry.perTryTimeout) {
-    auto perTry = Clock::now() + *route_.retry.perTryTimeout;
-    if (!tryDeadline || perTry < *tryDeadline) {
-      tryDeadline = perTry;
-      perTryBinds = true;
-    }
-  }
+  std::optional<Clock::time_point> deadlineAt = tryDeadline(perTryBinds);
   http::IoDeadline deadline(executor_);
-  if (tryDeadline) deadline.armAt(conn->socket(), *tryDeadline);
+  if (deadlineAt) deadline.armAt(conn->socket(), *deadlineAt);
 
   http::ResponseHead head;
   auto headResult = co_await conn->reader().readHead(head, stream_.request().method == "HEAD");
@@ -289,6 +258,52 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
   co_return TryResult::kResponded;
 }
 
+std::chrono::milliseconds UpstreamExchange::connectTimeout(const upstream::Cluster& cluster) const {
+  auto timeout = cluster.config().connectTimeout;
+  if (routeDeadline_) {
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(*routeDeadline_ - Clock::now());
+    timeout = std::max(std::chrono::milliseconds(1), std::min(timeout, left));
+  }
+  return timeout;
+}
+
+UpstreamExchange::TryResult UpstreamExchange::connectFailed(upstream::Host& host) {
+  tried_.push_back(&host);
+  if (routeDeadline_ && Clock::now() >= *routeDeadline_) {
+    failure_ = {504, "upstream request timeout", "UT"};
+    return TryResult::kFailed;
+  }
+  if (mayRetry(RetryOn::kConnectFailure | RetryOn::k5xx | RetryOn::kGatewayError |
+               RetryOn::kReset)) {
+    return TryResult::kRetry;
+  }
+  failure_ = {503, std::string(kConnectFailureBody), "UF"};
+  return TryResult::kFailed;
+}
+
+std::optional<Clock::time_point> UpstreamExchange::tryDeadline(bool& perTryBinds) const {
+  std::optional<Clock::time_point> at = routeDeadline_;
+  perTryBinds = false;
+  if (route_.retry.perTryTimeout) {
+    auto perTry = Clock::now() + *route_.retry.perTryTimeout;
+    if (!at || perTry < *at) {
+      at = perTry;
+      perTryBinds = true;
+    }
+  }
+  return at;
+}
+
+void UpstreamExchange::keepForReplay(std::string_view piece) {
+  if (!bodyReplay_) return;
+  if (bodyReplay_->size() + piece.size() > kMaxReplayBody) {
+    bodyReplay_.reset();
+  } else {
+    bodyReplay_->append(piece);
+  }
+}
+
 asio::awaitable<bool> UpstreamExchange::sendRequest(upstream::UpstreamConnection& conn) {
   const http::RequestHead& request = stream_.request();
   std::string out;
@@ -343,13 +358,7 @@ asio::awaitable<bool> UpstreamExchange::sendRequest(upstream::UpstreamConnection
       co_return false;
     }
     stream_.bytesReceived += body.bytes;
-    if (bodyReplay_) {
-      if (bodyReplay_->size() + body.bytes > kMaxReplayBody) {
-        bodyReplay_.reset();
-      } else {
-        bodyReplay_->append(piece.get(), body.bytes);
-      }
-    }
+    keepForReplay(std::string_view(piece.get(), body.bytes));
     std::array<asio::const_buffer, 3> buffers{};
     std::size_t count = 0;
     if (chunked) {
@@ -428,11 +437,16 @@ asio::awaitable<bool> UpstreamExchange::writeLocal(unsigned status, std::string_
   if (!flag.empty()) state.addFlag(flag);
   const http::RequestHead& request = stream_.request();
   http::LocalReply reply = http::makeLocalReply(status, body);
+  if (http::isGrpcRequest(request)) {
+    // A route timeout is the call's deadline passing (DEADLINE_EXCEEDED), not UNAVAILABLE.
+    http::makeGrpcReply(reply, flag == "UT" ? http::GrpcStatus::kDeadlineExceeded
+                                            : http::grpcStatusForHttp(status));
+  }
   // Like proxied responses, through the filters that ran (x-ratelimit-*, response headers).
   stream_.chain().encodeHeaders(stream_, reply.head);
   if (auto id = request.headers.get("x-request-id")) reply.head.headers.set("x-request-id", *id);
-  const bool withBody = request.method != "HEAD";
-  stream_.responseCode = status;
+  const bool withBody = request.method != "HEAD" && !reply.body.empty();
+  stream_.responseCode = reply.head.status;
   bool ok = co_await sink_.sendHead(reply.head, !withBody);
   if (ok && withBody) ok = co_await sink_.sendBody(reply.body, true);
   keepDownstream_ = ok && sink_.keepAlive();

@@ -67,9 +67,11 @@ int onStreamClose(nghttp2_session*, int32_t streamId, uint32_t errorCode, void* 
 ssize_t readBody(nghttp2_session*, int32_t streamId, uint8_t* buf, std::size_t length,
                  uint32_t* dataFlags, nghttp2_data_source*, void* userData) {
   bool eof = false;
-  auto n = handlerOf(userData).readResponseBody(streamId, buf, length, eof);
+  bool trailers = false;
+  auto n = handlerOf(userData).readResponseBody(streamId, buf, length, eof, trailers);
   if (!n) return NGHTTP2_ERR_DEFERRED;
   if (eof) *dataFlags |= NGHTTP2_DATA_FLAG_EOF;
+  if (trailers) *dataFlags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
   return static_cast<ssize_t>(*n);
 }
 
@@ -138,6 +140,17 @@ bool ServerSession::submitResponse(int32_t id, const std::vector<HeaderField>& h
   provider.read_callback = readBody;
   return nghttp2_submit_response(session_, id, nva.data(), nva.size(),
                                  withBody ? &provider : nullptr) == 0;
+}
+
+bool ServerSession::submitTrailers(int32_t id, const std::vector<HeaderField>& trailers) {
+  std::vector<nghttp2_nv> nva;
+  nva.reserve(trailers.size());
+  for (const HeaderField& h : trailers) {
+    nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(h.name.data())),
+                   reinterpret_cast<uint8_t*>(const_cast<char*>(h.value.data())), h.name.size(),
+                   h.value.size(), NGHTTP2_NV_FLAG_NONE});
+  }
+  return nghttp2_submit_trailer(session_, id, nva.data(), nva.size()) == 0;
 }
 
 void ServerSession::resumeData(int32_t id) { nghttp2_session_resume_data(session_, id); }

@@ -36,7 +36,10 @@ std::shared_ptr<Host> Cluster::makeHost(const asio::ip::tcp::endpoint& ep, uint3
 }
 
 void Cluster::closeIdle() {
-  for (auto& h : hosts_) h->pool.clear();
+  for (auto& h : hosts_) {
+    h->pool.clear();
+    h->http2.closeAll();
+  }
 }
 
 asio::awaitable<void> Cluster::ensureHosts() {

@@ -23,6 +23,16 @@ class DownstreamSink {
   // One piece of the response body; `last` completes the response. Returns once the piece
   // is queued within the protocol's limits (socket written, or HTTP/2 window and buffer).
   virtual boost::asio::awaitable<bool> sendBody(std::string_view data, bool last) = 0;
+  // Completes a response whose body was sent with `last` false, with trailers (gRPC's
+  // grpc-status): HTTP/2 sends them as a HEADERS frame, chunked HTTP/1.1 after the last
+  // chunk; a response with a Content-Length cannot carry them and just ends.
+  virtual boost::asio::awaitable<bool> sendTrailers(const http::HeaderMap& trailers) = 0;
+  // The client may send its request body while the response streams (HTTP/2): the
+  // exchange then pumps both directions at once, as gRPC's bidirectional calls need.
+  virtual bool fullDuplex() const { return false; }
+  // The response is complete but the request body is not: stop the client sending it
+  // (HTTP/2 RST_STREAM(NO_ERROR), RFC 9113 8.1), so a body pump waiting on it ends.
+  virtual void stopRequestBody() {}
   // The response cannot be completed (the upstream failed mid-body): the client must see
   // a truncated response, never a complete-looking one.
   virtual boost::asio::awaitable<void> abortResponse() = 0;

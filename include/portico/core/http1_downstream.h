@@ -25,6 +25,7 @@ class Http1Downstream final : public DownstreamSink, public RequestBodySource {
   boost::asio::awaitable<bool> sendContinue() override;
   boost::asio::awaitable<bool> sendHead(http::ResponseHead& head, bool noBody) override;
   boost::asio::awaitable<bool> sendBody(std::string_view data, bool last) override;
+  boost::asio::awaitable<bool> sendTrailers(const http::HeaderMap& trailers) override;
   boost::asio::awaitable<void> abortResponse() override;
   bool keepAlive() const override { return keep_; }
 

@@ -67,7 +67,7 @@ class Http2Connection final : private http2::ServerSession::Handler {
   void onResetByPeer(int32_t id) noexcept override;
   void onStreamClose(int32_t id, uint32_t errorCode) noexcept override;
   std::optional<std::size_t> readResponseBody(int32_t id, uint8_t* out, std::size_t capacity,
-                                              bool& eof) noexcept override;
+                                              bool& eof, bool& trailers) noexcept override;
 
   Worker& worker_;
   DownstreamTransport& socket_;  // plain TCP, or TLS that negotiated h2 by ALPN

@@ -16,6 +16,7 @@
 #include "portico/core/async_signal.h"
 #include "portico/core/downstream_sink.h"
 #include "portico/core/request_body_source.h"
+#include "portico/http/header_map.h"
 #include "portico/http/request_head.h"
 
 namespace portico::core {
@@ -37,7 +38,10 @@ class Http2Stream final : public DownstreamSink, public RequestBodySource {
   // nghttp2 is done with the stream (or the connection is gone): waiters give up.
   // `consumeLeftover`: give unread body bytes back to the connection window.
   void markClosed(bool consumeLeftover);
-  std::optional<std::size_t> readResponse(uint8_t* out, std::size_t capacity, bool& eof);
+  // `trailers`: the body ends at `eof` but the stream ends with the trailers, which this
+  // call has submitted.
+  std::optional<std::size_t> readResponse(uint8_t* out, std::size_t capacity, bool& eof,
+                                          bool& trailers);
 
   // Task side.
   http::RequestHead& head() { return head_; }
@@ -54,6 +58,9 @@ class Http2Stream final : public DownstreamSink, public RequestBodySource {
   boost::asio::awaitable<bool> sendContinue() override { co_return !closed_; }
   boost::asio::awaitable<bool> sendHead(http::ResponseHead& head, bool noBody) override;
   boost::asio::awaitable<bool> sendBody(std::string_view data, bool last) override;
+  boost::asio::awaitable<bool> sendTrailers(const http::HeaderMap& trailers) override;
+  bool fullDuplex() const override { return true; }
+  void stopRequestBody() override;
   boost::asio::awaitable<void> abortResponse() override;
   bool keepAlive() const override { return !closed_; }
   bool clientGone() const override { return closed_ && !responseComplete_; }
@@ -62,6 +69,7 @@ class Http2Stream final : public DownstreamSink, public RequestBodySource {
   boost::asio::awaitable<BodyPiece> readBody(char* out, std::size_t capacity) override;
   bool bodyComplete() const override { return inEnd_ && in_.size() == inOffset_; }
   bool hasBufferedBytes() const override { return in_.size() > inOffset_; }
+  void cancelRead() override;
 
  private:
   void consumeUnread();
@@ -81,9 +89,11 @@ class Http2Stream final : public DownstreamSink, public RequestBodySource {
   std::string in_;  // request body received, from inOffset_ not yet read
   std::size_t inOffset_ = 0;
   bool inEnd_ = false;
+  bool readCancelled_ = false;
   std::string out_;  // response body queued, from outOffset_ not yet taken by nghttp2
   std::size_t outOffset_ = 0;
   bool outEnd_ = false;
+  http::HeaderMap trailers_;  // sent after the body, ending the stream
   bool deferred_ = false;  // nghttp2 waits for resumeData()
   bool responseStarted_ = false;
   bool responseComplete_ = false;

@@ -24,6 +24,10 @@ class RequestBodySource {
   virtual bool bodyComplete() const = 0;
   // Body bytes are already here (the client did not wait for "100 Continue").
   virtual bool hasBufferedBytes() const = 0;
+  // A readBody() waiting now, and any later one, returns `failed`: the exchange is done
+  // with the body (the upstream answered or failed while the client was still sending).
+  // Only sources of full-duplex sinks need it (DownstreamSink::fullDuplex()).
+  virtual void cancelRead() {}
 };
 
 }  // namespace portico::core

@@ -1,7 +1,9 @@
 // The router's I/O for one stream: picks a host, takes a pooled connection (or connects),
 // streams the request up, reads the response head (retrying per the route's RetryPolicy
 // and once on a stale keep-alive connection), runs the head back through the filter chain
-// and streams the body down. Bodies pass in 64 KiB pieces: memory stays flat. The client
+// and streams the body down. Bodies pass in 64 KiB pieces: memory stays flat. HTTP/2
+// clusters take a stream on a multiplexed connection instead (upstream_exchange_http2.cpp),
+// with both directions pumped at once for HTTP/2 clients (gRPC streaming). The client
 // side is a DownstreamSink and a RequestBodySource, so HTTP/1.1 connections and HTTP/2
 // streams share this code.
 #pragma once
@@ -18,6 +20,7 @@
 #include "portico/core/request_body_source.h"
 #include "portico/core/stream.h"
 #include "portico/upstream/cluster.h"
+#include "portico/upstream/http2_upstream_stream.h"
 
 namespace portico::core {
 
@@ -42,7 +45,20 @@ class UpstreamExchange {
     std::string flag;
   };
 
+  // Outcome of pumping the request body to an HTTP/2 upstream stream.
+  enum class PumpResult { kDone, kUpstreamGone, kCancelled };
+
   boost::asio::awaitable<TryResult> attempt(upstream::Cluster& cluster, bool forceFresh);
+  boost::asio::awaitable<TryResult> attemptHttp2(upstream::Cluster& cluster,
+                                                 upstream::Host& host);
+  boost::asio::awaitable<PumpResult> pumpRequestBody(upstream::Http2UpstreamStream& up);
+  boost::asio::awaitable<bool> streamResponseHttp2(upstream::Http2UpstreamStream& up);
+  // Keeps the first kMaxReplayBody bytes of the request body for a retry.
+  void keepForReplay(std::string_view piece);
+  TryResult connectFailed(upstream::Host& host);
+  std::chrono::milliseconds connectTimeout(const upstream::Cluster& cluster) const;
+  // The earlier of the route deadline and the per-try timeout; `perTryBinds`: the latter.
+  std::optional<std::chrono::steady_clock::time_point> tryDeadline(bool& perTryBinds) const;
   boost::asio::awaitable<bool> sendRequest(upstream::UpstreamConnection& conn);
   boost::asio::awaitable<bool> streamResponse(upstream::UpstreamConnection& conn,
                                               http::ResponseHead& head);
@@ -51,6 +67,17 @@ class UpstreamExchange {
   bool mayRetry(uint32_t reasonBits) const;
   bool retriableStatus(unsigned status) const;
   bool replayable() const { return !bodyStarted_ || bodyReplay_.has_value(); }
+
+  static constexpr std::size_t kBodyPiece = 64 * 1024;
+  static constexpr std::size_t kMaxReplayBody = 64 * 1024;
+  static constexpr std::string_view kConnectFailureBody =
+      "upstream connect error or disconnect/reset before headers. reset reason: connection "
+      "failure";
+  static constexpr std::string_view kResetBody =
+      "upstream connect error or disconnect/reset before headers. reset reason: connection "
+      "termination";
+  static constexpr std::string_view kProtocolErrorBody =
+      "upstream connect error or disconnect/reset before headers. reset reason: protocol error";
 
   Worker& worker_;
   boost::asio::any_io_executor executor_;

@@ -47,10 +47,11 @@ class ServerSession {
     // Last call for `id`: nghttp2 forgot the stream.
     virtual void onStreamClose(int32_t id, uint32_t errorCode) noexcept = 0;
     // Response DATA: copy up to `capacity` bytes into `out`; `eof` when the body ends there.
-    // nullopt: nothing yet (the stream waits until resumeData()).
+    // `trailers`: at `eof` the handler submitted trailers (submitTrailers()), which end the
+    // stream instead of the DATA frame. nullopt: nothing yet (waits until resumeData()).
     virtual std::optional<std::size_t> readResponseBody(int32_t id, uint8_t* out,
-                                                        std::size_t capacity,
-                                                        bool& eof) noexcept = 0;
+                                                        std::size_t capacity, bool& eof,
+                                                        bool& trailers) noexcept = 0;
   };
 
   ServerSession(Handler& handler, const Http2Settings& settings);
@@ -69,6 +70,8 @@ class ServerSession {
 
   // Submits a response head; `withBody`: DATA follows via Handler::readResponseBody.
   bool submitResponse(int32_t id, const std::vector<HeaderField>& headers, bool withBody);
+  // Trailers ending the response; only from inside readResponseBody() at its eof.
+  bool submitTrailers(int32_t id, const std::vector<HeaderField>& trailers);
   // A deferred response body has more bytes.
   void resumeData(int32_t id);
   // `size` received DATA bytes of `id` were taken: reopen the windows.

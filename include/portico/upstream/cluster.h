@@ -35,7 +35,10 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
   // A reload re-resolves DNS names on the next request instead of waiting for kDnsRefresh.
   void refreshDns() { resolvedAt_ = {}; }
   void sweepIdle() {
-    for (auto& h : hosts_) h->pool.sweep();
+    for (auto& h : hosts_) {
+      h->pool.sweep();
+      h->http2.sweep();
+    }
   }
 
  private:

@@ -32,7 +32,7 @@ struct Recorder : ServerSession::Handler {
   void onResetByPeer(int32_t id) noexcept override { resets.push_back(id); }
   void onStreamClose(int32_t id, uint32_t) noexcept override { closes.push_back(id); }
   std::optional<std::size_t> readResponseBody(int32_t, uint8_t* out, std::size_t capacity,
-                                              bool& eof) noexcept override {
+                                              bool& eof, bool&) noexcept override {
     if (!responseReady) return std::nullopt;
     std::size_t n = std::min(capacity, response.size());
     std::memcpy(out, response.data(), n);

@@ -1,0 +1,164 @@
+#include "portico/http2/client_session.h"
+
+#include <nghttp2/nghttp2.h>
+
+namespace portico::http2 {
+
+namespace {
+
+using Handler = ClientSession::Handler;
+
+Handler& handlerOf(void* userData) { return *static_cast<Handler*>(userData); }
+
+std::string_view view(const uint8_t* data, std::size_t size) {
+  return {reinterpret_cast<const char*>(data), size};
+}
+
+bool isFinalHead(const nghttp2_frame* frame) {
+  return frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_RESPONSE;
+}
+
+bool isTrailer(const nghttp2_frame* frame) {
+  return frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_HEADERS;
+}
+
+int onHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name, std::size_t nameLen,
+             const uint8_t* value, std::size_t valueLen, uint8_t, void* userData) {
+  std::string_view n = view(name, nameLen);
+  if (isFinalHead(frame)) {
+    // A 1xx interim head arrives in the same category: it is never forwarded.
+    if (n == ":status" && valueLen > 0 && value[0] == '1') return 0;
+    handlerOf(userData).onResponseField(frame->hd.stream_id, n, view(value, valueLen), false);
+  } else if (isTrailer(frame)) {
+    handlerOf(userData).onResponseField(frame->hd.stream_id, n, view(value, valueLen), true);
+  }
+  return 0;
+}
+
+int onFrameRecv(nghttp2_session*, const nghttp2_frame* frame, void* userData) {
+  Handler& handler = handlerOf(userData);
+  const bool endStream = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+  switch (frame->hd.type) {
+    case NGHTTP2_HEADERS:
+      if (isFinalHead(frame)) {
+        handler.onResponseHead(frame->hd.stream_id, endStream);
+        if (endStream) handler.onResponseEnd(frame->hd.stream_id);
+      } else if (endStream) {
+        handler.onResponseEnd(frame->hd.stream_id);
+      }
+      break;
+    case NGHTTP2_DATA:
+      if (endStream) handler.onResponseEnd(frame->hd.stream_id);
+      break;
+    case NGHTTP2_GOAWAY:
+      handler.onGoaway(frame->goaway.last_stream_id);
+      break;
+    default:
+      break;
+  }
+  return 0;
+}
+
+int onDataChunk(nghttp2_session*, uint8_t, int32_t streamId, const uint8_t* data, std::size_t len,
+                void* userData) {
+  handlerOf(userData).onResponseData(streamId, view(data, len));
+  return 0;
+}
+
+int onStreamClose(nghttp2_session*, int32_t streamId, uint32_t errorCode, void* userData) {
+  handlerOf(userData).onStreamClose(streamId, errorCode);
+  return 0;
+}
+
+ssize_t readBody(nghttp2_session*, int32_t streamId, uint8_t* buf, std::size_t length,
+                 uint32_t* dataFlags, nghttp2_data_source*, void* userData) {
+  bool eof = false;
+  auto n = handlerOf(userData).readRequestBody(streamId, buf, length, eof);
+  if (!n) return NGHTTP2_ERR_DEFERRED;
+  if (eof) *dataFlags |= NGHTTP2_DATA_FLAG_EOF;
+  return static_cast<ssize_t>(*n);
+}
+
+}  // namespace
+
+ClientSession::ClientSession(Handler& handler, const Http2Settings& settings) {
+  nghttp2_session_callbacks* callbacks = nullptr;
+  nghttp2_session_callbacks_new(&callbacks);
+  nghttp2_session_callbacks_set_on_header_callback(callbacks, onHeader);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, onFrameRecv);
+  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, onDataChunk);
+  nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, onStreamClose);
+  nghttp2_option* option = nullptr;
+  nghttp2_option_new(&option);
+  // The window reopens only as the client takes the response (consume()).
+  nghttp2_option_set_no_auto_window_update(option, 1);
+  nghttp2_session_client_new2(&session_, callbacks, &handler, option);
+  nghttp2_option_del(option);
+  nghttp2_session_callbacks_del(callbacks);
+
+  const nghttp2_settings_entry entries[] = {
+      {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, settings.initialStreamWindow},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, static_cast<uint32_t>(settings.maxHeaderListBytes)},
+  };
+  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, entries, std::size(entries));
+  if (settings.connectionWindow > NGHTTP2_INITIAL_CONNECTION_WINDOW_SIZE) {
+    nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0,
+                                          static_cast<int32_t>(settings.connectionWindow));
+  }
+}
+
+ClientSession::~ClientSession() { nghttp2_session_del(session_); }
+
+bool ClientSession::receive(const uint8_t* data, std::size_t size) {
+  return nghttp2_session_mem_recv(session_, data, size) >= 0;
+}
+
+bool ClientSession::send(std::string& out, std::size_t limit) {
+  while (out.size() < limit) {
+    const uint8_t* data = nullptr;
+    ssize_t n = nghttp2_session_mem_send(session_, &data);
+    if (n < 0) return false;
+    if (n == 0) break;
+    out.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+bool ClientSession::wantRead() const { return nghttp2_session_want_read(session_) != 0; }
+bool ClientSession::wantWrite() const { return nghttp2_session_want_write(session_) != 0; }
+
+int32_t ClientSession::submitRequest(const std::vector<HeaderField>& headers, bool withBody) {
+  std::vector<nghttp2_nv> nva;
+  nva.reserve(headers.size());
+  for (const HeaderField& h : headers) {
+    // nghttp2 copies names and values at submission.
+    nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(h.name.data())),
+                   reinterpret_cast<uint8_t*>(const_cast<char*>(h.value.data())), h.name.size(),
+                   h.value.size(), NGHTTP2_NV_FLAG_NONE});
+  }
+  nghttp2_data_provider provider{};
+  provider.read_callback = readBody;
+  return nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(),
+                                withBody ? &provider : nullptr, nullptr);
+}
+
+void ClientSession::resumeData(int32_t id) { nghttp2_session_resume_data(session_, id); }
+
+void ClientSession::consume(int32_t id, std::size_t size) {
+  nghttp2_session_consume(session_, id, size);
+}
+
+void ClientSession::resetStream(int32_t id, ErrorCode code) {
+  nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, static_cast<uint32_t>(code));
+}
+
+void ClientSession::shutdownGracefully() {
+  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE, 0, NGHTTP2_NO_ERROR, nullptr, 0);
+}
+
+uint32_t ClientSession::peerMaxConcurrentStreams() const {
+  return nghttp2_session_get_remote_settings(session_, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
+}
+
+}  // namespace portico::http2
