@@ -161,7 +161,8 @@ measure_h2() {
   h2load -n 20000 -c "$conns" -m "$streams" "$url" >/dev/null
   local before after out got
   before=$(cpu_ticks "$@")
-  out=$(h2load -n "$requests" -c "$conns" -m "$streams" "$url")
+  out=$(h2load -n "$requests" -c "$conns" -m "$streams" "$url") ||
+    { echo "h2load $url failed:" >&2; echo "$out" >&2; return 1; }
   after=$(cpu_ticks "$@")
   got=$(echo "$out" | awk -F': ' '/^Application protocol:/ {print $2}')
   if [ "$got" != "$protocol" ]; then

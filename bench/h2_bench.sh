@@ -57,6 +57,7 @@ ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2
 
 printf "%-6s %-14s %10s %10s %11s  %s\n" mode proxy "req/s" "mean TTFB" "CPU us/req" result
 TLS_LINES=()
+declare -A RPS_OF CPU_OF
 for mode in h2c h2-tls; do
   for name in portico nginx; do
     case $name in
@@ -70,9 +71,10 @@ for mode in h2c h2-tls; do
     measure_h2 "$url" "$protocol" "$REQUESTS" "$CONNS" "$STREAMS" $pids
     [ -z "$TLS_INFO" ] || TLS_LINES+=("$name: $TLS_INFO, application protocol $protocol")
     printf "%-6s %-14s %10s %10s %11s  %s\n" "$mode" "$name" "$RPS" "$TTFB" "$CPU_US" "$RESULT"
-    declare "RPS_$name=$RPS" "CPU_$name=$CPU_US"
+    RPS_OF[$name]=$RPS; CPU_OF[$name]=$CPU_US
   done
-  printf "%-6s %-14s %10s %10s %11s\n" "$mode" portico/nginx "$(ratio "$RPS_portico" "$RPS_nginx")" \
-    "" "$(ratio "$CPU_portico" "$CPU_nginx")"
+  printf "%-6s %-14s %10s %10s %11s\n" "$mode" portico/nginx \
+    "$(ratio "${RPS_OF[portico]}" "${RPS_OF[nginx]}")" "" \
+    "$(ratio "${CPU_OF[portico]}" "${CPU_OF[nginx]}")"
 done
 printf "TLS (h2load): %s\n" "${TLS_LINES[@]}"
