@@ -152,8 +152,9 @@ measure() {
 # measure_h2 URL PROTOCOL REQUESTS CONNECTIONS STREAMS PIDS...: a 20,000-request h2load
 # warm-up, then one measured h2load run of REQUESTS over CONNECTIONS x STREAMS concurrent
 # streams. Fails unless h2load reports "Application protocol: PROTOCOL" (h2c for
-# prior-knowledge cleartext, h2 for ALPN over TLS). Sets RPS, TTFB (mean time to 1st byte),
-# CPU_US (CPU time of PIDS per request), RESULT (succeeded/failed/errored/timeout and the
+# prior-knowledge cleartext, h2 for ALPN over TLS). Sets RPS, REQ_MEAN (mean time for a
+# request), TTFB (mean time to 1st byte: per connection, from connect, so it includes the
+# TLS handshake), CPU_US (CPU time of PIDS per request), RESULT (succeeded/failed/errored/timeout and the
 # status classes) and TLS_INFO (protocol, cipher and key exchange; empty without TLS).
 measure_h2() {
   local url=$1 protocol=$2 requests=$3 conns=$4 streams=$5
@@ -172,6 +173,7 @@ measure_h2() {
   fi
   RPS=$(echo "$out" | awk '/^finished in/ {print $4}')
   TTFB=$(echo "$out" | awk '/^time to 1st byte:/ {print $7}')
+  REQ_MEAN=$(echo "$out" | awk '/^time for request:/ {print $6}')
   RESULT=$(echo "$out" | awk '/^requests:/ {print $8, $9, $10, $11, $12, $13, $14, $15}
     /^status codes:/ {print $3, $4, $5, $6, $7, $8, $9, $10}' | tr '\n' ' ')
   TLS_INFO=$(echo "$out" | awk -F': ' '/^TLS Protocol:|^Cipher:|^Server Temp Key:/ {print $2}' |

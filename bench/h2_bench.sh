@@ -5,7 +5,8 @@
 # preference, session tickets on). The same route as bench/proxy_bench.sh (prefix /products,
 # rewrite to /, one request header set, an nginx upstream with a fixed 2-byte body over an
 # HTTP/1.1 keep-alive pool), one worker each. Load: h2load, CONNECTIONS x STREAMS concurrent
-# streams. Prints, per mode, requests/s, mean time to first byte, each proxy's CPU time per
+# streams. Prints, per mode, requests/s, mean time for a request, mean time to first byte (h2load
+# counts it per connection, from connect: it includes the TLS handshake), each proxy's CPU time per
 # request (utime+stime from /proc, all its processes) and the Portico/nginx ratios, and the
 # TLS protocol and cipher h2load negotiated.
 #
@@ -55,7 +56,8 @@ done
 
 ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$1" "$2"; }
 
-printf "%-6s %-14s %10s %10s %11s  %s\n" mode proxy "req/s" "mean TTFB" "CPU us/req" result
+printf "%-6s %-14s %10s %9s %10s %11s  %s\n" mode proxy "req/s" "mean req" "mean TTFB" "CPU us/req" \
+  result
 TLS_LINES=()
 declare -A RPS_OF CPU_OF
 for mode in h2c h2-tls; do
@@ -70,11 +72,12 @@ for mode in h2c h2-tls; do
     esac
     measure_h2 "$url" "$protocol" "$REQUESTS" "$CONNS" "$STREAMS" $pids
     [ -z "$TLS_INFO" ] || TLS_LINES+=("$name: $TLS_INFO, application protocol $protocol")
-    printf "%-6s %-14s %10s %10s %11s  %s\n" "$mode" "$name" "$RPS" "$TTFB" "$CPU_US" "$RESULT"
+    printf "%-6s %-14s %10s %9s %10s %11s  %s\n" "$mode" "$name" "$RPS" "$REQ_MEAN" "$TTFB" "$CPU_US" \
+      "$RESULT"
     RPS_OF[$name]=$RPS; CPU_OF[$name]=$CPU_US
   done
-  printf "%-6s %-14s %10s %10s %11s\n" "$mode" portico/nginx \
-    "$(ratio "${RPS_OF[portico]}" "${RPS_OF[nginx]}")" "" \
+  printf "%-6s %-14s %10s %9s %10s %11s\n" "$mode" portico/nginx \
+    "$(ratio "${RPS_OF[portico]}" "${RPS_OF[nginx]}")" "" "" \
     "$(ratio "${CPU_OF[portico]}" "${CPU_OF[nginx]}")"
 done
 printf "TLS (h2load): %s\n" "${TLS_LINES[@]}"
