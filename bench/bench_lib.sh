@@ -43,14 +43,17 @@ start_portico() {
   PORTICO_PID=$!
 }
 
-# portico_upstream_config PORT UPSTREAM_PORT: the benchmark route on PORT: prefix /products,
-# rewrite to /, one request header set, one upstream (VirtualService default/bench).
+# portico_upstream_config PORT UPSTREAM_PORT [TLS_PORT CERT KEY]: the benchmark route on PORT
+# (and on TLS_PORT, if given): prefix /products, rewrite to /, one request header set, one
+# upstream (VirtualService default/bench).
 portico_upstream_config() {
-  portico_gateway_config "$1" "$2"
+  portico_gateway_config "$@"
   portico_route_config bench '"*"'
 }
 
-# portico_gateway_config PORT UPSTREAM_PORT: the Gateway `bench` on PORT and the upstream `up`.
+# portico_gateway_config PORT UPSTREAM_PORT [TLS_PORT CERT KEY]: the Gateway `bench` on PORT
+# (plain HTTP) and, if given, on TLS_PORT (HTTPS, mode SIMPLE with the PEM files CERT and KEY;
+# ALPN offers h2), and the upstream `up`.
 portico_gateway_config() {
   cat <<CONF
 apiVersion: networking.istio.io/v1
@@ -61,6 +64,15 @@ spec:
   servers:
   - port: {number: $1, name: http, protocol: HTTP}
     hosts: ["*"]
+CONF
+  if [ $# -ge 5 ]; then
+    cat <<CONF
+  - port: {number: $3, name: https, protocol: HTTPS}
+    hosts: ["*"]
+    tls: {mode: SIMPLE, serverCertificate: $4, privateKey: $5}
+CONF
+  fi
+  cat <<CONF
 ---
 apiVersion: networking.istio.io/v1
 kind: ServiceEntry
@@ -103,6 +115,15 @@ cpu_ticks() {  # sum of utime+stime over the given pids and all their threads
   echo $total
 }
 
+# self_signed_cert DIR: DIR/bench.crt and DIR/bench.key, a self-signed ECDSA P-256 certificate
+# for 127.0.0.1 and localhost, valid for a day (the one certificate every proxy serves).
+self_signed_cert() {
+  mkdir -p "$1"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+    -subj /CN=localhost -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+    -keyout "$1/bench.key" -out "$1/bench.crt" 2>/dev/null
+}
+
 # nginx_pids MASTER: the master and its workers.
 nginx_pids() { echo "$1 $(pgrep -P "$1" | tr '\n' ' ')"; }
 # cpu_us_per_request TICKS_BEFORE TICKS_AFTER REQUESTS
@@ -126,4 +147,36 @@ measure() {
   P99=$(echo "$out" | awk '$1=="99%" {print $2}')
   NON2XX=$(echo "$out" | awk '/Non-2xx|Socket errors/' | tr '\n' ' ')
   CPU_US=$(python3 -c "print(f'{($after-$before)*1e6/$CLK/max($reqs,1):.2f}')")
+}
+
+# measure_h2 URL PROTOCOL REQUESTS CONNECTIONS STREAMS PIDS...: a 20,000-request h2load
+# warm-up, then one measured h2load run of REQUESTS over CONNECTIONS x STREAMS concurrent
+# streams. Fails unless h2load reports "Application protocol: PROTOCOL" (h2c for
+# prior-knowledge cleartext, h2 for ALPN over TLS). Sets RPS, REQ_MEAN (mean time for a
+# request), TTFB (mean time to 1st byte: per connection, from connect, so it includes the
+# TLS handshake), CPU_US (CPU time of PIDS per request), RESULT (succeeded/failed/errored/timeout and the
+# status classes) and TLS_INFO (protocol, cipher and key exchange; empty without TLS).
+measure_h2() {
+  local url=$1 protocol=$2 requests=$3 conns=$4 streams=$5
+  shift 5
+  h2load -n 20000 -c "$conns" -m "$streams" "$url" >/dev/null
+  local before after out got
+  before=$(cpu_ticks "$@")
+  out=$(h2load -n "$requests" -c "$conns" -m "$streams" "$url") ||
+    { echo "h2load $url failed:" >&2; echo "$out" >&2; return 1; }
+  after=$(cpu_ticks "$@")
+  got=$(echo "$out" | awk -F': ' '/^Application protocol:/ {print $2}')
+  if [ "$got" != "$protocol" ]; then
+    echo "h2load $url: application protocol '$got', expected '$protocol'" >&2
+    echo "$out" >&2
+    return 1
+  fi
+  RPS=$(echo "$out" | awk '/^finished in/ {print $4}')
+  TTFB=$(echo "$out" | awk '/^time to 1st byte:/ {print $7}')
+  REQ_MEAN=$(echo "$out" | awk '/^time for request:/ {print $6}')
+  RESULT=$(echo "$out" | awk '/^requests:/ {print $8, $9, $10, $11, $12, $13, $14, $15}
+    /^status codes:/ {print $3, $4, $5, $6, $7, $8, $9, $10}' | tr '\n' ' ')
+  TLS_INFO=$(echo "$out" | awk -F': ' '/^TLS Protocol:|^Cipher:|^Server Temp Key:/ {print $2}' |
+    paste -sd' ')
+  CPU_US=$(cpu_us_per_request "$before" "$after" "$(echo "$out" | awk '/^requests:/ {print $8}')")
 }
