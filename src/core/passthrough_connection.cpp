@@ -30,7 +30,7 @@ constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 // Copies `from` to `to` until `from` ends; then half-closes `to` so the peer sees the end
 // too. On an error both sockets are closed, which ends the other direction as well.
 asio::awaitable<void> pump(tcp::socket& from, tcp::socket& to) {
-  auto buffer = std::make_unique<char[]>(kPiece);
+  auto buffer = std::make_unique_for_overwrite<char[]>(kPiece);
   boost::system::error_code ignored;
   for (;;) {
     auto [ec, n] = co_await from.async_read_some(asio::buffer(buffer.get(), kPiece), kAwait);

@@ -344,7 +344,7 @@ asio::awaitable<bool> UpstreamExchange::sendRequest(upstream::UpstreamConnection
   }
   bodyStarted_ = true;
   bodyReplay_.emplace();
-  auto piece = std::make_unique<char[]>(kBodyPiece);
+  auto piece = std::make_unique_for_overwrite<char[]>(kBodyPiece);
   char sizeLine[24];
   for (;;) {
     auto body = co_await body_.readBody(piece.get(), kBodyPiece);
@@ -411,7 +411,7 @@ asio::awaitable<bool> UpstreamExchange::streamResponse(upstream::UpstreamConnect
     co_return false;
   }
   if (noBody) co_return true;
-  auto piece = std::make_unique<char[]>(kBodyPiece);
+  auto piece = std::make_unique_for_overwrite<char[]>(kBodyPiece);
   for (;;) {
     auto body = co_await conn.reader().readBody(piece.get(), kBodyPiece);
     if (body.failed) {

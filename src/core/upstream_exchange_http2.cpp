@@ -204,7 +204,7 @@ asio::awaitable<UpstreamExchange::PumpResult> UpstreamExchange::pumpRequestBody(
     upstream::Http2UpstreamStream& up) {
   bodyStarted_ = true;
   bodyReplay_.emplace();
-  auto piece = std::make_unique<char[]>(kBodyPiece);
+  auto piece = std::make_unique_for_overwrite<char[]>(kBodyPiece);
   for (;;) {
     auto body = co_await body_.readBody(piece.get(), kBodyPiece);
     if (body.failed) {
@@ -252,7 +252,7 @@ asio::awaitable<bool> UpstreamExchange::streamResponseHttp2(upstream::Http2Upstr
     co_return false;
   }
   if (noBody) co_return true;
-  auto piece = std::make_unique<char[]>(kBodyPiece);
+  auto piece = std::make_unique_for_overwrite<char[]>(kBodyPiece);
   for (;;) {
     auto body = co_await up.readBody(piece.get(), kBodyPiece);
     if (body.failed) {

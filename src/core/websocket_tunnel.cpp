@@ -59,7 +59,7 @@ asio::awaitable<void> WebSocketTunnel::clientToUpstream(std::string pending) {
     }
     result_.bytesUp += pending.size();
   }
-  auto piece = std::make_unique<char[]>(kPiece);
+  auto piece = std::make_unique_for_overwrite<char[]>(kPiece);
   for (;;) {
     auto [rec, n] = co_await client_.async_read_some(asio::buffer(piece.get(), kPiece),
                                                      asio::as_tuple(asio::use_awaitable));
@@ -98,7 +98,7 @@ asio::awaitable<void> WebSocketTunnel::upstreamToClient(std::string pending) {
     }
     result_.bytesDown += pending.size();
   }
-  auto piece = std::make_unique<char[]>(kPiece);
+  auto piece = std::make_unique_for_overwrite<char[]>(kPiece);
   for (;;) {
     auto [rec, n] = co_await upstream.async_read_some(asio::buffer(piece.get(), kPiece),
                                                       asio::as_tuple(asio::use_awaitable));

@@ -179,7 +179,10 @@ std::optional<stats::GatewayStats> Worker::collectStats(std::chrono::millisecond
       for (const auto& host : cluster->hosts()) {
         const auto& c = host->pool.counters;
         stats::UpstreamHostStats& h = hosts[host->address];
-        h.cxActive = host->pool.idleCount() + host->activeRequests - c.connecting;
+        // HTTP/2 hosts multiplex: their requests in flight are streams, not connections.
+        h.cxActive = cluster->config().protocol == upstream::ClusterConfig::Protocol::kHttp2
+                         ? host->http2.size()
+                         : host->pool.idleCount() + host->activeRequests - c.connecting;
         h.cxTotal = c.created;
         h.cxConnectFail = c.connectFail;
         h.cxReused = c.reused;
