@@ -204,6 +204,30 @@ TEST_F(H2UpstreamTool, ManyConcurrentCallsOnSeparateConnections) {
   }
 }
 
+TEST_F(H2UpstreamTool, ResetPathResetsTheStreamWithTheAskedCode) {
+  auto result = GrpcCall::unary(upstream.port(), "/reset", "echo.test", "x",
+                                {{"x-reset-code", "7"}});  // REFUSED_STREAM
+  EXPECT_FALSE(result.timedOut);
+  EXPECT_EQ(result.resetCode, 7u);
+  EXPECT_EQ(result.httpStatus, 0);
+  EXPECT_EQ(result.grpcStatus(), "");
+  Http2Request request;
+  request.path = "/reset";
+  auto response = http2Fetch(upstream.port(), request);
+  EXPECT_EQ(response.resetCode, 2u);  // INTERNAL_ERROR
+  EXPECT_EQ(response.status, 0);
+}
+
+TEST_F(H2UpstreamTool, NonGrpcResponseBodyIsKeptAsBody) {
+  auto result = GrpcCall::unary(upstream.port(), "/plain", "echo.test", "x");
+  EXPECT_EQ(result.httpStatus, 200);
+  EXPECT_TRUE(result.messages.empty());
+  EXPECT_TRUE(result.body.starts_with("POST /plain\n")) << result.body;
+  EXPECT_NE(result.body.find("te: trailers\n"), std::string::npos);
+  EXPECT_NE(result.body.find("content-type: application/grpc\n"), std::string::npos);
+  EXPECT_EQ(result.grpcStatus(), "");
+}
+
 TEST_F(H2UpstreamTool, RefusedConnectionIsAConnectionError) {
   const uint16_t closed = freePort();
   EXPECT_EQ(GrpcCall::start(closed, "/echo.Echo/Unary", "echo.test"), nullptr);

@@ -64,7 +64,13 @@ void GrpcCall::closeSend() { connection_->closeSend(id_); }
 void GrpcCall::cancel() { connection_->reset(id_, NGHTTP2_CANCEL); }
 
 void GrpcCall::decodeMessages() {
-  std::string& body = connection_->stream(id_)->body;
+  Http2ClientStream* s = connection_->stream(id_);
+  if (!s->headBlockDone) return;
+  auto contentType = s->headers.find("content-type");
+  if (contentType == s->headers.end() || !contentType->second.starts_with("application/grpc")) {
+    return;
+  }
+  std::string& body = s->body;
   size_t offset = 0;
   while (body.size() - offset >= 5) {
     const auto* p = reinterpret_cast<const unsigned char*>(body.data() + offset);
@@ -112,6 +118,7 @@ GrpcCall::Result GrpcCall::finish(std::chrono::milliseconds timeout) {
   result.headers = s->headers;
   result.trailers = s->trailers;
   result.messages = messages_;
+  result.body = s->body;
   result.resetCode = s->resetCode;
   result.timedOut = !done;
   result.connectionError = !s->remoteEnded && !s->closed && connection_->broken();

@@ -30,6 +30,9 @@ class GrpcCall {
     // has everything, grpc-status included, in `headers` and `trailers` empty.
     std::map<std::string, std::string> trailers;
     std::vector<std::string> messages;  // every response message of the call, read() ones too
+    // Response bytes not decoded as messages: the whole body when the response's content-type
+    // is not application/grpc* (a local reply), else an incomplete trailing frame.
+    std::string body;
     uint32_t resetCode = 0;             // RST_STREAM code (0 unless the stream was reset)
     bool timedOut = false;              // the call had not ended when finish() gave up
     bool connectionError = false;       // the connection broke before the call ended
@@ -75,7 +78,7 @@ class GrpcCall {
 
  private:
   GrpcCall(std::unique_ptr<Http2ClientConnection> connection, int32_t id);
-  // Moves whole messages from the stream's received bytes to messages_.
+  // Moves whole messages from the stream's received bytes to messages_ (gRPC responses only).
   void decodeMessages();
   bool ended();
 

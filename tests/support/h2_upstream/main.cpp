@@ -11,6 +11,8 @@
 //   /echo.Echo/Fail    after the whole request: trailers-only (one HEADERS with END_STREAM):
 //                      200, application/grpc, grpc-status 13, grpc-message boom
 //   /echo.Echo/Slow    like Unary, answered x-delay-ms (default 5000) after the request ended
+//   /reset             RST_STREAM as soon as the request headers arrive, with the code from
+//                      request header x-reset-code (default 2, INTERNAL_ERROR); no response
 //   /stats             text "connections=C streams=S": accepted TCP connections and request
 //                      streams since start, counting every probe and this request itself
 //   anything else      after the whole request: 200 text/plain, x-upstream-protocol: h2, body
@@ -56,7 +58,7 @@ struct State {
   uint64_t streams = 0;
 };
 
-enum class Kind { kPlain, kStats, kUnary, kBidi, kFail, kSlow };
+enum class Kind { kPlain, kStats, kUnary, kBidi, kFail, kSlow, kReset };
 
 Kind kindOf(std::string_view path) {
   if (path == "/echo.Echo/Unary") return Kind::kUnary;
@@ -64,6 +66,7 @@ Kind kindOf(std::string_view path) {
   if (path == "/echo.Echo/Fail") return Kind::kFail;
   if (path == "/echo.Echo/Slow") return Kind::kSlow;
   if (path == "/stats") return Kind::kStats;
+  if (path == "/reset") return Kind::kReset;
   return Kind::kPlain;
 }
 
@@ -243,6 +246,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
       stream->kind = kindOf(stream->path);
       if (stream->kind == Kind::kBidi) c.respond(*stream, c.grpcHead());
+      if (stream->kind == Kind::kReset) {
+        uint64_t code = NGHTTP2_INTERNAL_ERROR;
+        for (const auto& [name, value] : stream->headers) {
+          if (name == "x-reset-code") code = parseNumber(value, code);
+        }
+        nghttp2_submit_rst_stream(c.session_, NGHTTP2_FLAG_NONE, stream->id,
+                                  static_cast<uint32_t>(code));
+        return 0;
+      }
     }
     if ((frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
         (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0) {
@@ -257,7 +269,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Stream* stream = c.find(id);
     if (stream == nullptr) return 0;
     stream->body.append(reinterpret_cast<const char*>(data), length);
-    if (stream->kind == Kind::kPlain || stream->kind == Kind::kStats) return 0;
+    if (stream->kind == Kind::kPlain || stream->kind == Kind::kStats ||
+        stream->kind == Kind::kReset) {
+      return 0;
+    }
     while (auto message = takeGrpcMessage(stream->body)) {
       if (!stream->firstMessage) stream->firstMessage = *message;
       if (stream->kind == Kind::kBidi) {
@@ -325,6 +340,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
         break;
       case Kind::kPlain:
         respondPlain(stream);
+        break;
+      case Kind::kReset:
         break;
     }
   }
