@@ -31,11 +31,17 @@ GrpcCall::GrpcCall(std::unique_ptr<Http2ClientConnection> connection, int32_t id
 std::unique_ptr<GrpcCall> GrpcCall::start(
     uint16_t port, std::string path, std::string authority,
     std::vector<std::pair<std::string, std::string>> extraHeaders) {
-  auto connection = Http2ClientConnection::connect(port);
+  return start(Http2ClientConnection::connect(port), std::move(path), std::move(authority),
+               std::move(extraHeaders));
+}
+
+std::unique_ptr<GrpcCall> GrpcCall::start(
+    std::unique_ptr<Http2ClientConnection> connection, std::string path, std::string authority,
+    std::vector<std::pair<std::string, std::string>> extraHeaders) {
   if (!connection) return nullptr;
   Http2HeaderList headers{{"content-type", "application/grpc"}, {"te", "trailers"}};
   headers.insert(headers.end(), extraHeaders.begin(), extraHeaders.end());
-  int32_t id = connection->open("POST", "http", authority, path, headers, false);
+  int32_t id = connection->open("POST", connection->scheme(), authority, path, headers, false);
   if (id < 0) return nullptr;
   return std::unique_ptr<GrpcCall>(new GrpcCall(std::move(connection), id));
 }

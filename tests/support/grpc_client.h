@@ -50,6 +50,12 @@ class GrpcCall {
       uint16_t port, std::string path, std::string authority,
       std::vector<std::pair<std::string, std::string>> extraHeaders = {});
 
+  // The same on a connection the test made (Http2ClientConnection::connectTls for gRPC over
+  // TLS: :scheme follows the connection). The call owns the connection from here.
+  static std::unique_ptr<GrpcCall> start(
+      std::unique_ptr<Http2ClientConnection> connection, std::string path, std::string authority,
+      std::vector<std::pair<std::string, std::string>> extraHeaders = {});
+
   // One unary call: start, send `message`, closeSend, finish. A failed connect gives a
   // Result with connectionError set.
   static Result unary(uint16_t port, std::string path, std::string authority,

@@ -6,6 +6,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <openssl/err.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,12 +30,10 @@ int millisUntil(std::chrono::steady_clock::time_point deadline) {
   return static_cast<int>(std::clamp<int64_t>(left.count(), 0, 60'000));
 }
 
-}  // namespace
-
-std::unique_ptr<Http2ClientConnection> Http2ClientConnection::connect(
-    uint16_t port, std::chrono::milliseconds timeout) {
+// A connected non-blocking TCP socket to 127.0.0.1:port, or -1.
+int connectTcp(uint16_t port, std::chrono::milliseconds timeout) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return nullptr;
+  if (fd < 0) return -1;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -51,17 +50,79 @@ std::unique_ptr<Http2ClientConnection> Http2ClientConnection::connect(
   }
   if (rc != 0) {
     ::close(fd);
-    return nullptr;
+    return -1;
   }
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  auto connection = std::unique_ptr<Http2ClientConnection>(new Http2ClientConnection(fd));
+  return fd;
+}
+
+}  // namespace
+
+std::unique_ptr<Http2ClientConnection> Http2ClientConnection::connect(
+    uint16_t port, std::chrono::milliseconds timeout) {
+  int fd = connectTcp(port, timeout);
+  if (fd < 0) return nullptr;
+  auto connection =
+      std::unique_ptr<Http2ClientConnection>(new Http2ClientConnection(fd, nullptr, nullptr));
   connection->flush();
   if (connection->broken_) return nullptr;
   return connection;
 }
 
-Http2ClientConnection::Http2ClientConnection(int fd) : fd_(fd) {
+std::unique_ptr<Http2ClientConnection> Http2ClientConnection::connectTls(
+    uint16_t port, const Http2TlsOptions& tls, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int fd = connectTcp(port, timeout);
+  if (fd < 0) return nullptr;
+  SSL_CTX* context = SSL_CTX_new(TLS_client_method());
+  SSL* ssl = nullptr;
+  // The connection owns fd, context and ssl from here, also when it is dropped on failure.
+  auto fail = [&] {
+    if (ssl != nullptr) SSL_free(ssl);
+    SSL_CTX_free(context);
+    ::close(fd);
+    return nullptr;
+  };
+  static const unsigned char kAlpn[] = {2, 'h', '2'};
+  SSL_CTX_set_alpn_protos(context, kAlpn, sizeof kAlpn);
+  SSL_CTX_set_mode(context, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  if (!tls.caFile.empty()) {
+    if (SSL_CTX_load_verify_locations(context, tls.caFile.c_str(), nullptr) != 1) return fail();
+    SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nullptr);
+  }
+  if (!tls.certFile.empty() &&
+      (SSL_CTX_use_certificate_chain_file(context, tls.certFile.c_str()) != 1 ||
+       SSL_CTX_use_PrivateKey_file(context, tls.keyFile.c_str(), SSL_FILETYPE_PEM) != 1)) {
+    return fail();
+  }
+  ssl = SSL_new(context);
+  SSL_set_fd(ssl, fd);
+  if (!tls.serverName.empty()) {
+    SSL_set_tlsext_host_name(ssl, tls.serverName.c_str());
+    if (!tls.caFile.empty()) SSL_set1_host(ssl, tls.serverName.c_str());
+  }
+  for (;;) {
+    int rc = SSL_connect(ssl);
+    if (rc == 1) break;
+    int error = SSL_get_error(ssl, rc);
+    if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) return fail();
+    pollfd p{fd, static_cast<short>(error == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT), 0};
+    if (::poll(&p, 1, millisUntil(deadline)) <= 0) return fail();
+  }
+  const unsigned char* protocol = nullptr;
+  unsigned int length = 0;
+  SSL_get0_alpn_selected(ssl, &protocol, &length);
+  if (std::string_view(reinterpret_cast<const char*>(protocol), length) != "h2") return fail();
+  auto connection =
+      std::unique_ptr<Http2ClientConnection>(new Http2ClientConnection(fd, context, ssl));
+  connection->flush();
+  if (connection->broken_) return nullptr;
+  return connection;
+}
+
+Http2ClientConnection::Http2ClientConnection(int fd, SSL_CTX* context, SSL* ssl)
+    : fd_(fd), context_(context), ssl_(ssl) {
   nghttp2_session_callbacks* callbacks = nullptr;
   nghttp2_session_callbacks_new(&callbacks);
   nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, &onBeginHeaders);
@@ -77,6 +138,8 @@ Http2ClientConnection::Http2ClientConnection(int fd) : fd_(fd) {
 
 Http2ClientConnection::~Http2ClientConnection() {
   nghttp2_session_del(session_);
+  if (ssl_ != nullptr) SSL_free(ssl_);
+  if (context_ != nullptr) SSL_CTX_free(context_);
   ::close(fd_);
 }
 
@@ -144,6 +207,39 @@ bool Http2ClientConnection::pumpUntil(const std::function<bool()>& done,
   }
 }
 
+ssize_t Http2ClientConnection::ioSend(const char* data, size_t length) {
+  if (ssl_ != nullptr) {
+    ERR_clear_error();
+    int n = SSL_write(ssl_, data, static_cast<int>(std::min<size_t>(length, 1 << 30)));
+    if (n > 0) return n;
+    int error = SSL_get_error(ssl_, n);
+    return error == SSL_ERROR_WANT_WRITE || error == SSL_ERROR_WANT_READ ? 0 : -1;
+  }
+  for (;;) {
+    ssize_t n = ::send(fd_, data, length, MSG_NOSIGNAL);
+    if (n >= 0) return n;
+    if (errno == EINTR) continue;
+    return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+  }
+}
+
+ssize_t Http2ClientConnection::ioRecv(uint8_t* data, size_t length) {
+  if (ssl_ != nullptr) {
+    ERR_clear_error();
+    int n = SSL_read(ssl_, data, static_cast<int>(std::min<size_t>(length, 1 << 30)));
+    if (n > 0) return n;
+    int error = SSL_get_error(ssl_, n);
+    return error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE ? 0 : -1;
+  }
+  for (;;) {
+    ssize_t n = ::recv(fd_, data, length, 0);
+    if (n > 0) return n;
+    if (n == 0) return -1;
+    if (errno == EINTR) continue;
+    return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+  }
+}
+
 // Writes until the socket would block or nghttp2 has nothing more to say.
 void Http2ClientConnection::flush() {
   while (!broken_) {
@@ -163,10 +259,9 @@ void Http2ClientConnection::flush() {
       }
       return;
     }
-    ssize_t n = ::send(fd_, out_.data(), out_.size(), MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) broken_ = true;
+    ssize_t n = ioSend(out_.data(), out_.size());
+    if (n <= 0) {
+      if (n < 0) broken_ = true;
       return;
     }
     out_.erase(0, static_cast<size_t>(n));
@@ -181,17 +276,13 @@ void Http2ClientConnection::pumpOnce(std::chrono::steady_clock::time_point deadl
   if ((p.revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
     std::vector<uint8_t> buffer(kMaxBuffered);
     for (;;) {
-      ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), 0);
-      if (n > 0) {
-        if (nghttp2_session_mem_recv(session_, buffer.data(), static_cast<size_t>(n)) < 0) {
-          broken_ = true;
-          return;
-        }
-        continue;
+      ssize_t n = ioRecv(buffer.data(), buffer.size());
+      if (n == 0) break;
+      if (n < 0 ||
+          nghttp2_session_mem_recv(session_, buffer.data(), static_cast<size_t>(n)) < 0) {
+        broken_ = true;
+        return;
       }
-      if (n < 0 && errno == EINTR) continue;
-      if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) broken_ = true;
-      break;
     }
   }
   flush();  // WINDOW_UPDATE, SETTINGS ACK, PING replies

@@ -1,5 +1,5 @@
-// A blocking HTTP/2 client connection for tests: prior-knowledge h2c (no TLS) to
-// 127.0.0.1:port on an nghttp2 client session, driven by poll() with deadlines on the calling
+// A blocking HTTP/2 client connection for tests: prior-knowledge h2c, or h2 over TLS (ALPN),
+// to 127.0.0.1:port on an nghttp2 client session, driven by poll() with deadlines on the calling
 // thread, so a test can interleave sending and reading on one stream (gRPC bidi) or run several
 // streams on one connection. Request bodies go out through a data provider that defers until
 // the test queues bytes, so flow control is honoured both ways. Used by GrpcCall and
@@ -7,6 +7,7 @@
 #pragma once
 
 #include <nghttp2/nghttp2.h>
+#include <openssl/ssl.h>
 
 #include <chrono>
 #include <cstdint>
@@ -42,12 +43,24 @@ struct Http2ClientStream {
   bool receivingTrailers = false;  // the header block now arriving is the trailers
 };
 
+struct Http2TlsOptions {
+  std::string serverName;  // SNI, and the name the certificate must carry when verified
+  std::string caFile;      // PEM; empty: the server certificate is not verified
+  std::string certFile;    // client certificate chain (PEM) for mutual TLS, optional
+  std::string keyFile;
+};
+
 class Http2ClientConnection {
  public:
   // Connects to 127.0.0.1:port and sends the preface and SETTINGS (push disabled).
   // nullptr when the connection is refused or not established within `timeout`.
   static std::unique_ptr<Http2ClientConnection> connect(
       uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds(2));
+  // The same over TLS, offering ALPN "h2" only; nullptr when the handshake fails or the
+  // server does not select h2.
+  static std::unique_ptr<Http2ClientConnection> connectTls(
+      uint16_t port, const Http2TlsOptions& tls,
+      std::chrono::milliseconds timeout = std::chrono::seconds(2));
   ~Http2ClientConnection();
   Http2ClientConnection(const Http2ClientConnection&) = delete;
   Http2ClientConnection& operator=(const Http2ClientConnection&) = delete;
@@ -66,6 +79,8 @@ class Http2ClientConnection {
   void reset(int32_t id, uint32_t code = NGHTTP2_CANCEL);
 
   Http2ClientStream* stream(int32_t id);
+  // "https" over TLS, else "http": the :scheme callers put on requests.
+  const char* scheme() const { return ssl_ != nullptr ? "https" : "http"; }
   // Reads and writes until `done()` holds, the connection breaks or `deadline` passes.
   // Returns done().
   bool pumpUntil(const std::function<bool()>& done, std::chrono::steady_clock::time_point deadline);
@@ -76,7 +91,10 @@ class Http2ClientConnection {
   uint32_t goawayCode() const { return goawayCode_; }
 
  private:
-  explicit Http2ClientConnection(int fd);
+  Http2ClientConnection(int fd, SSL_CTX* context, SSL* ssl);
+  // >0 bytes moved, 0 would block, -1 closed or failed.
+  ssize_t ioSend(const char* data, size_t length);
+  ssize_t ioRecv(uint8_t* data, size_t length);
   void flush();
   void pumpOnce(std::chrono::steady_clock::time_point deadline);
 
@@ -92,6 +110,8 @@ class Http2ClientConnection {
                           uint32_t* flags, nghttp2_data_source* source, void* user);
 
   int fd_;
+  SSL_CTX* context_;  // owned; null for h2c
+  SSL* ssl_;          // owned; null for h2c
   nghttp2_session* session_ = nullptr;
   std::string out_;  // bytes nghttp2 produced that the socket has not taken yet
   bool broken_ = false;

@@ -18,7 +18,7 @@ struct Http2Request {
   std::string method = "GET";
   std::string path = "/";
   std::string authority = "localhost";
-  std::string scheme = "http";
+  std::string scheme;       // empty: the connection's ("http", or "https" over TLS)
   Http2HeaderList headers;  // regular headers, names lower-case (content-length is not added)
   std::string body;         // sent as DATA; with an empty body and `endStream`, HEADERS ends it
   bool endStream = true;    // false: DATA frames (even empty) carry END_STREAM, not HEADERS
@@ -33,6 +33,11 @@ struct Http2Response {
   bool timedOut = false;         // no end of the response within the timeout
   bool connectionError = false;  // refused, or the connection broke before the response ended
 };
+
+// Sends `request` on `connection` (h2c or TLS; the connection may carry other requests
+// before and after) and waits for the end of the response.
+Http2Response http2Fetch(Http2ClientConnection& connection, const Http2Request& request,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 // Sends `request` on a new connection to 127.0.0.1:port and waits for the end of the response.
 Http2Response http2Fetch(uint16_t port, const Http2Request& request,
