@@ -162,6 +162,34 @@ TEST_F(H2UpstreamTool, PlainPathEchoesMethodPathHeadersAndBody) {
             "body");
 }
 
+TEST_F(H2UpstreamTool, HeadersMethodAnswersTheRequestHeadAsAMessage) {
+  auto result = GrpcCall::unary(upstream.port(), "/echo.Echo/Headers", "echo.test", "ignored",
+                                {{"grpc-timeout", "5S"}});
+  EXPECT_EQ(result.grpcStatus(), "0");
+  ASSERT_EQ(result.messages.size(), 1u);
+  EXPECT_EQ(result.messages[0],
+            "POST /echo.Echo/Headers\n"
+            ":method: POST\n"
+            ":scheme: http\n"
+            ":authority: echo.test\n"
+            ":path: /echo.Echo/Headers\n"
+            "content-type: application/grpc\n"
+            "te: trailers\n"
+            "grpc-timeout: 5S\n"
+            "\n");
+}
+
+TEST_F(H2UpstreamTool, PlainResponseCarriesTheTrailersAskedFor) {
+  Http2Request request;
+  request.path = "/with-trailers";
+  request.headers = {{"x-response-trailer", "x-checksum: abc"}, {"x-response-trailer", "x-n:1"}};
+  auto response = http2Fetch(upstream.port(), request);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_TRUE(response.body.starts_with("GET /with-trailers\n"));
+  EXPECT_EQ(response.trailers, (std::map<std::string, std::string>{{"x-checksum", "abc"},
+                                                                   {"x-n", "1"}}));
+}
+
 TEST_F(H2UpstreamTool, ResponseBytesStreamsALargeBodyUnderFlowControl) {
   Http2Request request;
   request.path = "/big";

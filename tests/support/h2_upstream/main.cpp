@@ -11,6 +11,8 @@
 //   /echo.Echo/Fail    after the whole request: trailers-only (one HEADERS with END_STREAM):
 //                      200, application/grpc, grpc-status 13, grpc-message boom
 //   /echo.Echo/Slow    like Unary, answered x-delay-ms (default 5000) after the request ended
+//   /echo.Echo/Headers like Unary, but the one message is the request head in the text form
+//                      of the plain echo below ("POST /echo.Echo/Headers\n" + header lines)
 //   /reset             RST_STREAM as soon as the request headers arrive, with the code from
 //                      request header x-reset-code (default 2, INTERNAL_ERROR); no response
 //   /stats             text "connections=C streams=S": accepted TCP connections and request
@@ -19,7 +21,8 @@
 //                      "METHOD PATH\n", each request header "name: value\n" in arrival order
 //                      (pseudo-headers included), "\n", then the request body verbatim; with
 //                      request header x-response-bytes: N the body is N bytes of 'x' instead,
-//                      produced as flow control allows (never buffered whole)
+//                      produced as flow control allows (never buffered whole); each request
+//                      header x-response-trailer: "name: value" becomes a response trailer
 //
 // Every response carries x-upstream-name (from --name). A gRPC call without a complete request
 // message answers trailers-only grpc-status 3.
@@ -30,6 +33,7 @@
 
 #include <boost/asio.hpp>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <chrono>
@@ -58,13 +62,14 @@ struct State {
   uint64_t streams = 0;
 };
 
-enum class Kind { kPlain, kStats, kUnary, kBidi, kFail, kSlow, kReset };
+enum class Kind { kPlain, kStats, kUnary, kBidi, kFail, kSlow, kReset, kHeaders };
 
 Kind kindOf(std::string_view path) {
   if (path == "/echo.Echo/Unary") return Kind::kUnary;
   if (path == "/echo.Echo/Bidi") return Kind::kBidi;
   if (path == "/echo.Echo/Fail") return Kind::kFail;
   if (path == "/echo.Echo/Slow") return Kind::kSlow;
+  if (path == "/echo.Echo/Headers") return Kind::kHeaders;
   if (path == "/stats") return Kind::kStats;
   if (path == "/reset") return Kind::kReset;
   return Kind::kPlain;
@@ -307,6 +312,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
       case Kind::kUnary:
         respondUnary(stream);
         break;
+      case Kind::kHeaders:
+        stream.firstMessage = requestHead(stream);
+        respondUnary(stream);
+        break;
       case Kind::kSlow: {
         uint64_t delayMs = 5000;
         for (const auto& [name, value] : stream.headers) {
@@ -358,16 +367,27 @@ class Connection : public std::enable_shared_from_this<Connection> {
     for (const auto& [name, value] : stream.headers) {
       if (name == "x-response-bytes") responseBytes = parseNumber(value, 0);
     }
+    for (const auto& [name, value] : stream.headers) {
+      if (name != "x-response-trailer") continue;
+      const size_t colon = value.find(':');
+      if (colon == std::string::npos) continue;
+      const size_t start = std::min(value.size(), value.find_first_not_of(' ', colon + 1));
+      stream.trailers.emplace_back(value.substr(0, colon), value.substr(start));
+    }
     if (responseBytes) {
       stream.fill = *responseBytes;
     } else {
-      stream.out = stream.method + " " + stream.path + "\n";
-      for (const auto& [name, value] : stream.headers) stream.out += name + ": " + value + "\n";
-      stream.out += "\n";
-      stream.out += stream.body;
+      stream.out = requestHead(stream) + stream.body;
     }
     stream.outputClosed = true;
     respond(stream, plainHead());
+  }
+
+  // "METHOD PATH\n", then every request header "name: value\n" as received, then "\n".
+  static std::string requestHead(const Stream& stream) {
+    std::string head = stream.method + " " + stream.path + "\n";
+    for (const auto& [name, value] : stream.headers) head += name + ": " + value + "\n";
+    return head + "\n";
   }
 
   void respondUnary(Stream& stream) {
