@@ -95,8 +95,8 @@ TEST_F(H2UpstreamTool, FailIsTrailersOnlyWithStatus13) {
 
 TEST_F(H2UpstreamTool, SlowAnswersAfterTheDelay) {
   const auto started = std::chrono::steady_clock::now();
-  auto slow = GrpcCall::start(upstream.port(), "/echo.Echo/Slow", "echo.test",
-                              {{"x-delay-ms", "300"}});
+  auto slow =
+      GrpcCall::start(upstream.port(), "/echo.Echo/Slow", "echo.test", {{"x-delay-ms", "300"}});
   ASSERT_TRUE(slow);
   slow->send("late");
   slow->closeSend();
@@ -110,11 +110,9 @@ TEST_F(H2UpstreamTool, SlowAnswersAfterTheDelay) {
 TEST_F(H2UpstreamTool, SlowCallBlocksNeitherItsConnectionNorOthers) {
   auto connection = Http2ClientConnection::connect(upstream.port());
   ASSERT_TRUE(connection);
-  const int32_t slow = connection->open("POST", "http", "echo.test", "/echo.Echo/Slow",
-                                        {{"content-type", "application/grpc"},
-                                         {"te", "trailers"},
-                                         {"x-delay-ms", "3000"}},
-                                        false);
+  const int32_t slow = connection->open(
+      "POST", "http", "echo.test", "/echo.Echo/Slow",
+      {{"content-type", "application/grpc"}, {"te", "trailers"}, {"x-delay-ms", "3000"}}, false);
   ASSERT_TRUE(connection->send(slow, grpcFrame("late")));
   connection->closeSend(slow);
   const int32_t quick = connection->open("GET", "http", "echo.test", "/quick", {}, true);
@@ -127,8 +125,8 @@ TEST_F(H2UpstreamTool, SlowCallBlocksNeitherItsConnectionNorOthers) {
 }
 
 TEST_F(H2UpstreamTool, SlowCallTimesOutOnTheClientSide) {
-  auto call = GrpcCall::start(upstream.port(), "/echo.Echo/Slow", "echo.test",
-                              {{"x-delay-ms", "2000"}});
+  auto call =
+      GrpcCall::start(upstream.port(), "/echo.Echo/Slow", "echo.test", {{"x-delay-ms", "2000"}});
   ASSERT_TRUE(call);
   call->send("x");
   call->closeSend();
@@ -186,8 +184,8 @@ TEST_F(H2UpstreamTool, PlainResponseCarriesTheTrailersAskedFor) {
   auto response = http2Fetch(upstream.port(), request);
   EXPECT_EQ(response.status, 200);
   EXPECT_TRUE(response.body.starts_with("GET /with-trailers\n"));
-  EXPECT_EQ(response.trailers, (std::map<std::string, std::string>{{"x-checksum", "abc"},
-                                                                   {"x-n", "1"}}));
+  EXPECT_EQ(response.trailers,
+            (std::map<std::string, std::string>{{"x-checksum", "abc"}, {"x-n", "1"}}));
 }
 
 TEST_F(H2UpstreamTool, ResponseBytesStreamsALargeBodyUnderFlowControl) {
@@ -232,7 +230,8 @@ TEST_F(H2UpstreamTool, StatsCountConnectionsAndStreams) {
       std::chrono::steady_clock::now() + 5s);
   ASSERT_TRUE(done);
   for (int32_t id : ids) EXPECT_EQ(connection->stream(id)->status, 200);
-  EXPECT_EQ(GrpcCall::unary(upstream.port(), "/echo.Echo/Unary", "echo.test", "x").grpcStatus(), "0");
+  EXPECT_EQ(GrpcCall::unary(upstream.port(), "/echo.Echo/Unary", "echo.test", "x").grpcStatus(),
+            "0");
   EXPECT_EQ(upstream.connections(), 2u);
   EXPECT_EQ(upstream.streams(), 4u);
 }
@@ -311,7 +310,7 @@ TEST(H2ClientTls, FetchesOverTlsWithAlpnH2AndVerifiesTheCertificate) {
   Upstream app{"app"};
   const uint16_t httpsPort = freePort();
   Gateway gw(dir, fill(kTlsConfig, {{"HTTPS", std::to_string(httpsPort)},
-                                     {"PKI", (dir.path() / "pki").string()}}) +
+                                    {"PKI", (dir.path() / "pki").string()}}) +
                       staticServiceEntry("app", "app.default.svc.cluster.local", 80, app.port()));
   ASSERT_TRUE(gw.ready()) << gw.log();
 

@@ -128,8 +128,8 @@ GrpcCall::Result GrpcCall::finish(std::chrono::milliseconds timeout) {
   result.resetCode = s->resetCode;
   result.timedOut = !done;
   result.connectionError = !s->remoteEnded && !s->closed && connection_->broken();
-  result.trailersOnly = s->remoteEnded && s->headBlockDone && s->trailers.empty() &&
-                        s->bodyBytes == 0;
+  result.trailersOnly =
+      s->remoteEnded && s->headBlockDone && s->trailers.empty() && s->bodyBytes == 0;
   return result;
 }
 

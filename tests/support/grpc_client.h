@@ -24,8 +24,8 @@ std::string grpcFrame(std::string_view message);
 class GrpcCall {
  public:
   struct Result {
-    int httpStatus = 0;                           // 0 when no response head arrived
-    std::map<std::string, std::string> headers;   // response head, no pseudo-headers
+    int httpStatus = 0;                          // 0 when no response head arrived
+    std::map<std::string, std::string> headers;  // response head, no pseudo-headers
     // The trailing HEADERS block. A trailers-only response (one HEADERS with END_STREAM)
     // has everything, grpc-status included, in `headers` and `trailers` empty.
     std::map<std::string, std::string> trailers;
@@ -33,9 +33,9 @@ class GrpcCall {
     // Response bytes not decoded as messages: the whole body when the response's content-type
     // is not application/grpc* (a local reply), else an incomplete trailing frame.
     std::string body;
-    uint32_t resetCode = 0;             // RST_STREAM code (0 unless the stream was reset)
-    bool timedOut = false;              // the call had not ended when finish() gave up
-    bool connectionError = false;       // the connection broke before the call ended
+    uint32_t resetCode = 0;        // RST_STREAM code (0 unless the stream was reset)
+    bool timedOut = false;         // the call had not ended when finish() gave up
+    bool connectionError = false;  // the connection broke before the call ended
     bool trailersOnly = false;
 
     // grpc-status from the trailers, else from the headers (trailers-only); "" when absent.

@@ -4,9 +4,9 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <openssl/err.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,7 +26,8 @@ nghttp2_nv nv(const std::string& name, const std::string& value) {
 }
 
 int millisUntil(std::chrono::steady_clock::time_point deadline) {
-  auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  auto left =
+      std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
   return static_cast<int>(std::clamp<int64_t>(left.count(), 0, 60'000));
 }
 
@@ -278,8 +279,7 @@ void Http2ClientConnection::pumpOnce(std::chrono::steady_clock::time_point deadl
     for (;;) {
       ssize_t n = ioRecv(buffer.data(), buffer.size());
       if (n == 0) break;
-      if (n < 0 ||
-          nghttp2_session_mem_recv(session_, buffer.data(), static_cast<size_t>(n)) < 0) {
+      if (n < 0 || nghttp2_session_mem_recv(session_, buffer.data(), static_cast<size_t>(n)) < 0) {
         broken_ = true;
         return;
       }

@@ -26,14 +26,14 @@ using Http2HeaderList = std::vector<std::pair<std::string, std::string>>;
 // What one client stream has seen so far. Owned by its connection; valid while it lives.
 struct Http2ClientStream {
   int32_t id = 0;
-  int status = 0;                              // final :status; 0 until it arrives
-  std::map<std::string, std::string> headers;  // final response head, no pseudo-headers
+  int status = 0;                               // final :status; 0 until it arrives
+  std::map<std::string, std::string> headers;   // final response head, no pseudo-headers
   std::map<std::string, std::string> trailers;  // a HEADERS block after the response head
-  std::string body;                            // DATA received and not yet taken by the owner
-  uint64_t bodyBytes = 0;                      // all DATA received
-  bool remoteEnded = false;                    // END_STREAM received
-  bool closed = false;                         // the stream is closed (both ends, or reset)
-  uint32_t resetCode = 0;                      // RST_STREAM code when closed by a reset
+  std::string body;                             // DATA received and not yet taken by the owner
+  uint64_t bodyBytes = 0;                       // all DATA received
+  bool remoteEnded = false;                     // END_STREAM received
+  bool closed = false;                          // the stream is closed (both ends, or reset)
+  uint32_t resetCode = 0;                       // RST_STREAM code when closed by a reset
   // Request body state, used by the data provider.
   std::string pending;  // pending[pendingOffset..] is still to go out
   size_t pendingOffset = 0;

@@ -7,9 +7,9 @@ Http2Response http2Fetch(Http2ClientConnection& connection, const Http2Request& 
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   Http2Response response;
   const bool headersOnly = request.body.empty() && request.endStream;
-  int32_t id = connection.open(request.method,
-                               request.scheme.empty() ? connection.scheme() : request.scheme,
-                               request.authority, request.path, request.headers, headersOnly);
+  int32_t id =
+      connection.open(request.method, request.scheme.empty() ? connection.scheme() : request.scheme,
+                      request.authority, request.path, request.headers, headersOnly);
   if (id < 0) {
     response.connectionError = true;
     return response;

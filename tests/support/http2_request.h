@@ -25,9 +25,9 @@ struct Http2Request {
 };
 
 struct Http2Response {
-  int status = 0;                                // 0 when no response head arrived
-  std::map<std::string, std::string> headers;    // no pseudo-headers; last value wins
-  std::map<std::string, std::string> trailers;   // a HEADERS block after the response head
+  int status = 0;                               // 0 when no response head arrived
+  std::map<std::string, std::string> headers;   // no pseudo-headers; last value wins
+  std::map<std::string, std::string> trailers;  // a HEADERS block after the response head
   std::string body;
   uint32_t resetCode = 0;        // RST_STREAM code when the stream was reset
   bool timedOut = false;         // no end of the response within the timeout

@@ -31,10 +31,9 @@
 // prints "portico_test_h2_upstream NAME listening on ADDR:PORT" once it accepts connections.
 #include <nghttp2/nghttp2.h>
 
-#include <boost/asio.hpp>
-
 #include <algorithm>
 #include <array>
+#include <boost/asio.hpp>
 #include <charconv>
 #include <chrono>
 #include <csignal>
@@ -167,15 +166,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static Connection& self(void* user) { return *static_cast<Connection*>(user); }
 
   void read() {
-    socket_.async_read_some(asio::buffer(readBuffer_),
-                            [self = shared_from_this()](boost::system::error_code ec, size_t n) {
-                              if (ec || self->closed_) return self->close();
-                              ssize_t rv = nghttp2_session_mem_recv(self->session_,
-                                                                    self->readBuffer_.data(), n);
-                              if (rv < 0) return self->close();
-                              self->flush();
-                              if (!self->closed_) self->read();
-                            });
+    socket_.async_read_some(asio::buffer(readBuffer_), [self = shared_from_this()](
+                                                           boost::system::error_code ec, size_t n) {
+      if (ec || self->closed_) return self->close();
+      ssize_t rv = nghttp2_session_mem_recv(self->session_, self->readBuffer_.data(), n);
+      if (rv < 0) return self->close();
+      self->flush();
+      if (!self->closed_) self->read();
+    });
   }
 
   // Moves what nghttp2 has to send onto the socket, one write at a time.
@@ -298,7 +296,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   HeaderList grpcHead() const {
-    return {{":status", "200"}, {"content-type", "application/grpc"}, {"x-upstream-name", state_.name}};
+    return {
+        {":status", "200"}, {"content-type", "application/grpc"}, {"x-upstream-name", state_.name}};
   }
 
   void onRequestEnd(Stream& stream) {
@@ -323,14 +322,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
         }
         stream.timer = std::make_unique<asio::steady_timer>(socket_.get_executor(),
                                                             std::chrono::milliseconds(delayMs));
-        stream.timer->async_wait([weak = weak_from_this(), id = stream.id](boost::system::error_code ec) {
-          auto self = weak.lock();
-          if (ec || !self || self->closed_) return;
-          if (Stream* s = self->find(id)) {
-            self->respondUnary(*s);
-            self->flush();
-          }
-        });
+        stream.timer->async_wait(
+            [weak = weak_from_this(), id = stream.id](boost::system::error_code ec) {
+              auto self = weak.lock();
+              if (ec || !self || self->closed_) return;
+              if (Stream* s = self->find(id)) {
+                self->respondUnary(*s);
+                self->flush();
+              }
+            });
         break;
       }
       case Kind::kFail: {
@@ -484,9 +484,12 @@ int main(int argc, char** argv) {
   unsigned port = 0;
   for (int i = 1; i < argc; i += 2) {
     std::string_view flag = argv[i];
-    if (i + 1 < argc && flag == "--port") port = static_cast<unsigned>(std::atoi(argv[i + 1]));
-    else if (i + 1 < argc && flag == "--name") state.name = argv[i + 1];
-    else if (i + 1 < argc && flag == "--address") address = argv[i + 1];
+    if (i + 1 < argc && flag == "--port")
+      port = static_cast<unsigned>(std::atoi(argv[i + 1]));
+    else if (i + 1 < argc && flag == "--name")
+      state.name = argv[i + 1];
+    else if (i + 1 < argc && flag == "--address")
+      address = argv[i + 1];
     else {
       std::fprintf(stderr, "usage: %s --port N [--name NAME] [--address ADDR]\n", argv[0]);
       return 2;
@@ -502,7 +505,8 @@ int main(int argc, char** argv) {
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    std::fprintf(stderr, "cannot listen on %s:%u: %s\n", address.c_str(), port, ec.message().c_str());
+    std::fprintf(stderr, "cannot listen on %s:%u: %s\n", address.c_str(), port,
+                 ec.message().c_str());
     return 1;
   }
   std::printf("portico_test_h2_upstream %s listening on %s:%u\n", state.name.c_str(),
