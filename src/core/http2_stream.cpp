@@ -228,13 +228,6 @@ asio::awaitable<bool> Http2Stream::sendTrailers(const http::HeaderMap& trailers)
   co_return co_await sendBody({}, true);
 }
 
-void Http2Stream::stopRequestBody() {
-  if (closed_ || (inEnd_ && in_.size() == inOffset_)) return;
-  // RFC 9113 8.1: the response is complete, the rest of the request is not wanted.
-  connection_.session().resetStream(id_, http2::ErrorCode::kNoError);
-  connection_.wakeWriter();
-}
-
 asio::awaitable<void> Http2Stream::abortResponse() {
   if (!closed_) connection_.session().resetStream(id_, http2::ErrorCode::kInternalError);
   connection_.wakeWriter();

@@ -195,7 +195,8 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attemptHttp2(
     if (retriableStatus(up.head().status) && retriesDone_ > 0) state.addFlag("URX");
     co_await streamResponseHttp2(up);
   }
-  if (pumping) sink_.stopRequestBody();
+  // A client still sending after a complete response (RFC 9113 8.1 allows it) is not
+  // waited for: the rest of its body is dropped as it arrives.
   co_await stopPump();
   co_return result;
 }

@@ -21,7 +21,8 @@ std::string seedGateway(uint16_t port, const std::string& name) {
 }
 
 std::string staticServiceEntry(const std::string& name, const std::string& host,
-                               uint16_t servicePort, uint16_t upstreamPort) {
+                               uint16_t servicePort, uint16_t upstreamPort,
+                               const std::string& protocol) {
   return "apiVersion: networking.istio.io/v1alpha3\n"
          "kind: ServiceEntry\n"
          "metadata:\n"
@@ -32,7 +33,7 @@ std::string staticServiceEntry(const std::string& name, const std::string& host,
          "  ports:\n"
          "  - number: " + std::to_string(servicePort) + "\n"
          "    name: http\n"
-         "    protocol: HTTP\n"
+         "    protocol: " + protocol + "\n"
          "  resolution: STATIC\n"
          "  endpoints:\n"
          "  - address: 127.0.0.1\n"

@@ -9,9 +9,11 @@ namespace portico::testing {
 // The seed's Gateway (`product-gateway`, selector istio=ingressgateway, hosts "*") on `port`.
 std::string seedGateway(uint16_t port, const std::string& name = "product-gateway");
 
-// A STATIC ServiceEntry that puts `host`:`servicePort` on 127.0.0.1:`upstreamPort`.
+// A STATIC ServiceEntry that puts `host`:`servicePort` on 127.0.0.1:`upstreamPort`, its
+// port's protocol `protocol` (HTTP, HTTP2, GRPC...).
 std::string staticServiceEntry(const std::string& name, const std::string& host,
-                               uint16_t servicePort, uint16_t upstreamPort);
+                               uint16_t servicePort, uint16_t upstreamPort,
+                               const std::string& protocol = "HTTP");
 
 // The seed Gateway on `port`, plus one VirtualService sending every request to the service
 // `app` (port 80), which lives on 127.0.0.1:`upstreamPort`.

@@ -30,9 +30,6 @@ class DownstreamSink {
   // The client may send its request body while the response streams (HTTP/2): the
   // exchange then pumps both directions at once, as gRPC's bidirectional calls need.
   virtual bool fullDuplex() const { return false; }
-  // The response is complete but the request body is not: stop the client sending it
-  // (HTTP/2 RST_STREAM(NO_ERROR), RFC 9113 8.1), so a body pump waiting on it ends.
-  virtual void stopRequestBody() {}
   // The response cannot be completed (the upstream failed mid-body): the client must see
   // a truncated response, never a complete-looking one.
   virtual boost::asio::awaitable<void> abortResponse() = 0;

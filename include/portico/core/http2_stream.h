@@ -60,7 +60,6 @@ class Http2Stream final : public DownstreamSink, public RequestBodySource {
   boost::asio::awaitable<bool> sendBody(std::string_view data, bool last) override;
   boost::asio::awaitable<bool> sendTrailers(const http::HeaderMap& trailers) override;
   bool fullDuplex() const override { return true; }
-  void stopRequestBody() override;
   boost::asio::awaitable<void> abortResponse() override;
   bool keepAlive() const override { return !closed_; }
   bool clientGone() const override { return closed_ && !responseComplete_; }
