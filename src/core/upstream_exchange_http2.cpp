@@ -180,25 +180,42 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attemptHttp2(
       failure_ = {504, std::string(kTimeoutBody), "UT"};
       co_return TryResult::kFailed;
     }
-    if (up.refused() && replayable()) {
-      tried_.pop_back();
+    if (up.refused() && mayRetry(RetryOn::kRefusedStream | RetryOn::kResetBeforeRequest |
+                                 RetryOn::kReset)) {
       co_return TryResult::kRetry;
     }
     if (mayRetry(RetryOn::kReset | RetryOn::k5xx)) co_return TryResult::kRetry;
     failure_ = {502, std::string(up.resetCode() == 0 ? kProtocolErrorBody : kResetBody), "UR"};
     co_return TryResult::kFailed;
-  } else if (retriableStatus(up.head().status) && mayRetry(~0u)) {
+  } else if ((retriableStatus(up.head().status) || retriableGrpcStatus(up)) && mayRetry(~0u)) {
     co_await stopPump();
     tried_.push_back(&host);
     co_return TryResult::kRetry;
   } else {
-    if (retriableStatus(up.head().status) && retriesDone_ > 0) state.addFlag("URX");
+    if ((retriableStatus(up.head().status) || retriableGrpcStatus(up)) && retriesDone_ > 0) {
+      state.addFlag("URX");
+    }
     co_await streamResponseHttp2(up);
   }
   // A client still sending after a complete response (RFC 9113 8.1 allows it) is not
   // waited for: the rest of its body is dropped as it arrives.
   co_await stopPump();
   co_return result;
+}
+
+bool UpstreamExchange::retriableGrpcStatus(const upstream::Http2UpstreamStream& up) const {
+  // Only a trailers-only answer can be retried: a status in real trailers comes after
+  // response messages the client may already have.
+  if (!up.headOnly()) return false;
+  auto status = up.head().headers.get("grpc-status");
+  if (!status) return false;
+  uint32_t on = route_.retry.retryOn;
+  if (*status == "1") return (on & RetryOn::kCancelled) != 0;
+  if (*status == "4") return (on & RetryOn::kDeadlineExceeded) != 0;
+  if (*status == "8") return (on & RetryOn::kResourceExhausted) != 0;
+  if (*status == "13") return (on & RetryOn::kInternal) != 0;
+  if (*status == "14") return (on & RetryOn::kUnavailable) != 0;
+  return false;
 }
 
 asio::awaitable<UpstreamExchange::PumpResult> UpstreamExchange::pumpRequestBody(

@@ -12,6 +12,7 @@
 #include "support/grpc_client.h"
 #include "support/h2_upstream.h"
 #include "support/http2_request.h"
+#include "tls_pki.h"
 
 namespace portico::testing {
 namespace {
@@ -36,6 +37,10 @@ spec:
   - name: short-deadline
     match: [{headers: {x-deadline: {exact: short}}}]
     timeout: 0.6s
+    route: [{destination: {host: grpc.default.svc.cluster.local, port: {number: 50051}}}]
+  - name: retried
+    match: [{headers: {x-retry: {exact: "yes"}}}]
+    retries: {attempts: 2, retryOn: internal}
     route: [{destination: {host: grpc.default.svc.cluster.local, port: {number: 50051}}}]
   - name: http1
     match: [{uri: {prefix: /h1/}}]
@@ -140,6 +145,15 @@ TEST_F(GrpcProxy, DeadlinePassingMidStreamEndsTheCallWithStatus4) {
   EXPECT_EQ(result.messages, std::vector<std::string>{"first"});
 }
 
+TEST_F(GrpcProxy, TrailersOnlyStatusIsRetriedWhenRetryOnNamesIt) {
+  const uint64_t before = grpc.streams();
+  auto result =
+      GrpcCall::unary(port, "/echo.Echo/Fail", "grpc.example", "x", {{"x-retry", "yes"}});
+  EXPECT_EQ(result.grpcStatus(), "13");
+  EXPECT_EQ(grpc.streams() - before, 3u) << "one call and two retries";
+  EXPECT_NE(gw->log().find(" URX "), std::string::npos) << gw->log();
+}
+
 TEST_F(GrpcProxy, UpstreamResetIsUnavailable) {
   auto result = GrpcCall::unary(port, "/reset", "grpc.example", "x");
   EXPECT_EQ(result.httpStatus, 200);
@@ -240,6 +254,55 @@ TEST_F(GrpcProxy, UpstreamStatsCountTheHttp2Connection) {
                             "\"}: 2"),
             std::string::npos)
       << stats.body;
+}
+
+// gRPC over TLS: h2 negotiated by ALPN in front, HTTP/2 to the upstream behind.
+TEST(GrpcOverTls, BidirectionalCallThroughATerminatingListener) {
+  TempDir dir;
+  TestPki pki(dir);
+  H2Upstream grpc{"grpc"};
+  const uint16_t port = freePort();
+  const std::string config = fill(R"(apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: product-gateway}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: {{PORT}}, name: https, protocol: HTTPS}
+    hosts: [a.example.com]
+    tls: {mode: SIMPLE, serverCertificate: {{PKI}}/a.crt, privateKey: {{PKI}}/a.key}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs}
+spec:
+  hosts: [a.example.com]
+  gateways: [product-gateway]
+  http:
+  - route: [{destination: {host: grpc.default.svc.cluster.local, port: {number: 50051}}}]
+---
+)",
+                                  {{"PORT", std::to_string(port)}, {"PKI", pki.path("")}}) +
+                             staticServiceEntry("grpc", "grpc.default.svc.cluster.local", 50051,
+                                                grpc.port(), "GRPC");
+  Gateway gw(dir, config);
+  ASSERT_TRUE(gw.ready()) << gw.log();
+  Http2TlsOptions tls;
+  tls.serverName = "a.example.com";
+  tls.caFile = pki.path("ca.crt");
+  auto connection = Http2ClientConnection::connectTls(port, tls);
+  ASSERT_TRUE(connection) << gw.log();
+  auto call = GrpcCall::start(std::move(connection), "/echo.Echo/Bidi", "a.example.com");
+  ASSERT_TRUE(call);
+  for (const char* message : {"one", "two", "three"}) {
+    ASSERT_TRUE(call->send(message));
+    auto echoed = call->read(3s);
+    ASSERT_TRUE(echoed.has_value()) << gw.log();
+    EXPECT_EQ(*echoed, message);
+  }
+  call->closeSend();
+  auto result = call->finish(3s);
+  EXPECT_EQ(result.trailers["grpc-status"], "0");
 }
 
 }  // namespace

@@ -66,6 +66,9 @@ class UpstreamExchange {
                                           std::string_view flag);
   bool mayRetry(uint32_t reasonBits) const;
   bool retriableStatus(unsigned status) const;
+  // A gRPC trailers-only answer whose grpc-status the route's retryOn names (cancelled,
+  // deadline-exceeded, internal, resource-exhausted, unavailable), as Envoy's router does.
+  bool retriableGrpcStatus(const upstream::Http2UpstreamStream& up) const;
   bool replayable() const { return !bodyStarted_ || bodyReplay_.has_value(); }
 
   static constexpr std::size_t kBodyPiece = 64 * 1024;

@@ -40,6 +40,7 @@ class Http2UpstreamStream {
   // True once the final response head is in; false when the stream ended without one.
   boost::asio::awaitable<bool> awaitHead();
   http::ResponseHead& head() { return head_; }
+  const http::ResponseHead& head() const { return head_; }
   boost::asio::awaitable<Piece> readBody(char* out, std::size_t capacity);
   const http::HeaderMap& trailers() const { return trailers_; }
   bool hasTrailers() const { return !trailers_.empty(); }
