@@ -1,9 +1,21 @@
 #include "portico/config/common.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 
 namespace portico::config {
+
+std::optional<uint32_t> grpcStatusCode(std::string_view name) {
+  static constexpr std::array<std::string_view, 17> kNames = {
+      "OK",        "CANCELLED",      "UNKNOWN",       "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+      "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+      "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
+      "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+  auto it = std::find(kNames.begin(), kNames.end(), name);
+  if (it == kNames.end()) return std::nullopt;
+  return static_cast<uint32_t>(it - kNames.begin());
+}
 
 std::optional<Protocol> parseProtocol(std::string_view name) {
   std::string up(name);

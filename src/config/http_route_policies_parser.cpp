@@ -15,27 +15,6 @@ using istio_rules::goQuote;
 
 namespace {
 
-bool isGrpcStatusName(std::string_view s) {
-  static constexpr std::array<std::string_view, 17> kNames = {"OK",
-                                                              "CANCELLED",
-                                                              "UNKNOWN",
-                                                              "INVALID_ARGUMENT",
-                                                              "DEADLINE_EXCEEDED",
-                                                              "NOT_FOUND",
-                                                              "ALREADY_EXISTS",
-                                                              "PERMISSION_DENIED",
-                                                              "RESOURCE_EXHAUSTED",
-                                                              "FAILED_PRECONDITION",
-                                                              "ABORTED",
-                                                              "OUT_OF_RANGE",
-                                                              "UNIMPLEMENTED",
-                                                              "INTERNAL",
-                                                              "UNAVAILABLE",
-                                                              "DATA_LOSS",
-                                                              "UNAUTHENTICATED"};
-  return std::find(kNames.begin(), kNames.end(), s) != kNames.end();
-}
-
 // Codes Go's http.StatusText knows; Istio accepts these as retryOn tokens.
 bool isKnownHttpStatus(int code) {
   static constexpr std::array<int, 62> kCodes = {
@@ -200,7 +179,7 @@ std::optional<HttpFaultInjection> parseFault(NodeReader& f) {
       abort.httpStatus = static_cast<int32_t>(*http);
     }
     if (grpc) {
-      if (!isGrpcStatusName(*grpc)) {
+      if (!grpcStatusCode(*grpc)) {
         a->errorAt("grpcStatus", "gRPC status " + goQuote(*grpc) +
                                      " is not supported. See https://github.com/grpc/grpc/blob/"
                                      "master/doc/statuscodes.md for a list of supported codes, "

@@ -217,7 +217,9 @@ std::unique_ptr<Route> RouteBuilder::build(const config::VirtualService& vs,
     }
     if (http.fault->abort) {
       fault.abortStatus = static_cast<uint32_t>(std::max(0, http.fault->abort->httpStatus));
-      fault.abortGrpcStatus = http.fault->abort->grpcStatus;
+      if (!http.fault->abort->grpcStatus.empty()) {
+        fault.abortGrpcStatus = config::grpcStatusCode(http.fault->abort->grpcStatus);
+      }
       fault.abortPerMillion = perMillion(http.fault->abort->percentage);
     }
     route->fault = std::move(fault);

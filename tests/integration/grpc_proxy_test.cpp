@@ -42,6 +42,10 @@ spec:
     match: [{headers: {x-retry: {exact: "yes"}}}]
     retries: {attempts: 2, retryOn: internal}
     route: [{destination: {host: grpc.default.svc.cluster.local, port: {number: 50051}}}]
+  - name: fault
+    match: [{headers: {x-fault: {exact: "yes"}}}]
+    fault: {abort: {grpcStatus: RESOURCE_EXHAUSTED, percentage: {value: 100}}}
+    route: [{destination: {host: grpc.default.svc.cluster.local, port: {number: 50051}}}]
   - name: http1
     match: [{uri: {prefix: /h1/}}]
     route: [{destination: {host: app.default.svc.cluster.local, port: {number: 80}}}]
@@ -126,7 +130,7 @@ TEST_F(GrpcProxy, RouteTimeoutIsDeadlineExceeded) {
   EXPECT_TRUE(result.trailersOnly);
   EXPECT_EQ(result.grpcStatus(), "4");
   EXPECT_EQ(result.grpcMessage(), "upstream request timeout");
-  EXPECT_NE(gw->log().find(" UT "), std::string::npos) << gw->log();
+  EXPECT_TRUE(gw->logContains(" UT ")) << gw->log();
 }
 
 TEST_F(GrpcProxy, DeadlinePassingMidStreamEndsTheCallWithStatus4) {
@@ -151,7 +155,18 @@ TEST_F(GrpcProxy, TrailersOnlyStatusIsRetriedWhenRetryOnNamesIt) {
       GrpcCall::unary(port, "/echo.Echo/Fail", "grpc.example", "x", {{"x-retry", "yes"}});
   EXPECT_EQ(result.grpcStatus(), "13");
   EXPECT_EQ(grpc.streams() - before, 3u) << "one call and two retries";
-  EXPECT_NE(gw->log().find(" URX "), std::string::npos) << gw->log();
+  EXPECT_TRUE(gw->logContains(" URX ")) << gw->log();
+}
+
+TEST_F(GrpcProxy, FaultAbortWithGrpcStatusIsTrailersOnly) {
+  const uint64_t before = grpc.streams();
+  auto result =
+      GrpcCall::unary(port, "/echo.Echo/Unary", "grpc.example", "x", {{"x-fault", "yes"}});
+  EXPECT_EQ(result.httpStatus, 200);
+  EXPECT_TRUE(result.trailersOnly);
+  EXPECT_EQ(result.grpcStatus(), "8");
+  EXPECT_EQ(result.grpcMessage(), "fault filter abort");
+  EXPECT_EQ(grpc.streams(), before) << "an aborted call never reaches the upstream";
 }
 
 TEST_F(GrpcProxy, UpstreamResetIsUnavailable) {

@@ -1,5 +1,7 @@
 #include "support/gateway.h"
 
+#include <thread>
+
 #include "support/configs.h"
 
 #include <arpa/inet.h>
@@ -68,6 +70,15 @@ Gateway::Gateway(const TempDir& dir, const std::string& configYaml, GatewayOptio
       }
       usleep(50 * 1000);
     }
+  }
+}
+
+bool Gateway::logContains(const std::string& text, std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (log().find(text) != std::string::npos) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
 

@@ -52,6 +52,10 @@ class Gateway {
   uint16_t adminPort() const { return adminPort_; }
   ChildProcess& process() { return *process_; }
   std::string log() const { return readFile(logPath_); }
+  // True once the log contains `text` (the access log is written after the response, so
+  // a client may see the response first), waiting up to `timeout`.
+  bool logContains(const std::string& text,
+                   std::chrono::milliseconds timeout = std::chrono::seconds(3)) const;
   bool ready() const { return ready_; }
   const std::filesystem::path& configPath() const { return configPath_; }
 

@@ -22,6 +22,8 @@ enum class Protocol { kUnspecified, kHttp, kHttps, kGrpc, kGrpcWeb, kHttp2, kMon
                       kRedis, kMysql, kUdp, kHttpProxy };
 // Parses a protocol name case-insensitively; nullopt when unknown.
 std::optional<Protocol> parseProtocol(std::string_view name);
+// gRPC status code of a name from grpc/doc/statuscodes.md ("UNAVAILABLE" -> 14).
+std::optional<uint32_t> grpcStatusCode(std::string_view name);
 const char* protocolName(Protocol p);
 // HTTP, HTTP2, GRPC, GRPC-WEB: served by http routes.
 bool isHttpProtocol(Protocol p);

@@ -77,7 +77,7 @@ struct FaultPolicy {
   std::optional<Duration> delay;
   uint32_t delayPerMillion = 0;
   uint32_t abortStatus = 0;       // 0: no abort
-  std::string abortGrpcStatus;    // gRPC status name
+  std::optional<uint32_t> abortGrpcStatus;  // abort with this gRPC status (trailers-only)
   uint32_t abortPerMillion = 0;
 };
 
