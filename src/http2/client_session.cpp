@@ -2,6 +2,10 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include "portico/http2/nv_list.h"
+
+#include <cstdint>
+
 namespace portico::http2 {
 
 namespace {
@@ -14,37 +18,63 @@ std::string_view view(const uint8_t* data, std::size_t size) {
   return {reinterpret_cast<const char*>(data), size};
 }
 
-bool isFinalHead(const nghttp2_frame* frame) {
-  return frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_RESPONSE;
+// Where a stream is in its response, kept as nghttp2's stream user data. nghttp2 files a
+// 1xx interim head as the "response" and the final head after it as plain "headers", like
+// trailers, so the category alone cannot tell them apart.
+enum class Phase : intptr_t { kAwaitingHead = 0, kInterimHead = 1, kHeadDone = 2 };
+
+Phase phaseOf(nghttp2_session* session, int32_t id) {
+  return static_cast<Phase>(
+      reinterpret_cast<intptr_t>(nghttp2_session_get_stream_user_data(session, id)));
 }
 
-bool isTrailer(const nghttp2_frame* frame) {
-  return frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_HEADERS;
+void setPhase(nghttp2_session* session, int32_t id, Phase phase) {
+  nghttp2_session_set_stream_user_data(session, id,
+                                       reinterpret_cast<void*>(static_cast<intptr_t>(phase)));
 }
 
-int onHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name, std::size_t nameLen,
-             const uint8_t* value, std::size_t valueLen, uint8_t, void* userData) {
+int onHeader(nghttp2_session* session, const nghttp2_frame* frame, const uint8_t* name,
+             std::size_t nameLen, const uint8_t* value, std::size_t valueLen, uint8_t,
+             void* userData) {
+  if (frame->hd.type != NGHTTP2_HEADERS) return 0;
+  const int32_t id = frame->hd.stream_id;
   std::string_view n = view(name, nameLen);
-  if (isFinalHead(frame)) {
-    // A 1xx interim head arrives in the same category: it is never forwarded.
-    if (n == ":status" && valueLen > 0 && value[0] == '1') return 0;
-    handlerOf(userData).onResponseField(frame->hd.stream_id, n, view(value, valueLen), false);
-  } else if (isTrailer(frame)) {
-    handlerOf(userData).onResponseField(frame->hd.stream_id, n, view(value, valueLen), true);
+  switch (phaseOf(session, id)) {
+    case Phase::kAwaitingHead:
+      // A 1xx interim head (100, 103) is never forwarded; the final head follows it.
+      if (n == ":status" && valueLen > 0 && value[0] == '1') {
+        setPhase(session, id, Phase::kInterimHead);
+        return 0;
+      }
+      handlerOf(userData).onResponseField(id, n, view(value, valueLen), false);
+      break;
+    case Phase::kInterimHead:
+      break;
+    case Phase::kHeadDone:
+      handlerOf(userData).onResponseField(id, n, view(value, valueLen), true);
+      break;
   }
   return 0;
 }
 
-int onFrameRecv(nghttp2_session*, const nghttp2_frame* frame, void* userData) {
+int onFrameRecv(nghttp2_session* session, const nghttp2_frame* frame, void* userData) {
   Handler& handler = handlerOf(userData);
   const bool endStream = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+  const int32_t id = frame->hd.stream_id;
   switch (frame->hd.type) {
     case NGHTTP2_HEADERS:
-      if (isFinalHead(frame)) {
-        handler.onResponseHead(frame->hd.stream_id, endStream);
-        if (endStream) handler.onResponseEnd(frame->hd.stream_id);
-      } else if (endStream) {
-        handler.onResponseEnd(frame->hd.stream_id);
+      switch (phaseOf(session, id)) {
+        case Phase::kInterimHead:
+          setPhase(session, id, Phase::kAwaitingHead);
+          break;
+        case Phase::kAwaitingHead:
+          setPhase(session, id, Phase::kHeadDone);
+          handler.onResponseHead(id, endStream);
+          if (endStream) handler.onResponseEnd(id);
+          break;
+        case Phase::kHeadDone:  // trailers
+          if (endStream) handler.onResponseEnd(id);
+          break;
       }
       break;
     case NGHTTP2_DATA:
@@ -129,14 +159,7 @@ bool ClientSession::wantRead() const { return nghttp2_session_want_read(session_
 bool ClientSession::wantWrite() const { return nghttp2_session_want_write(session_) != 0; }
 
 int32_t ClientSession::submitRequest(const std::vector<HeaderField>& headers, bool withBody) {
-  std::vector<nghttp2_nv> nva;
-  nva.reserve(headers.size());
-  for (const HeaderField& h : headers) {
-    // nghttp2 copies names and values at submission.
-    nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(h.name.data())),
-                   reinterpret_cast<uint8_t*>(const_cast<char*>(h.value.data())), h.name.size(),
-                   h.value.size(), NGHTTP2_NV_FLAG_NONE});
-  }
+  auto nva = toNv(headers);
   nghttp2_data_provider provider{};
   provider.read_callback = readBody;
   return nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(),

@@ -2,6 +2,8 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include "portico/http2/nv_list.h"
+
 namespace portico::http2 {
 
 namespace {
@@ -128,14 +130,7 @@ bool ServerSession::wantWrite() const { return nghttp2_session_want_write(sessio
 
 bool ServerSession::submitResponse(int32_t id, const std::vector<HeaderField>& headers,
                                    bool withBody) {
-  std::vector<nghttp2_nv> nva;
-  nva.reserve(headers.size());
-  for (const HeaderField& h : headers) {
-    // nghttp2 copies names and values at submission.
-    nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(h.name.data())),
-                   reinterpret_cast<uint8_t*>(const_cast<char*>(h.value.data())), h.name.size(),
-                   h.value.size(), NGHTTP2_NV_FLAG_NONE});
-  }
+  auto nva = toNv(headers);
   nghttp2_data_provider provider{};
   provider.read_callback = readBody;
   return nghttp2_submit_response(session_, id, nva.data(), nva.size(),
@@ -143,14 +138,14 @@ bool ServerSession::submitResponse(int32_t id, const std::vector<HeaderField>& h
 }
 
 bool ServerSession::submitTrailers(int32_t id, const std::vector<HeaderField>& trailers) {
-  std::vector<nghttp2_nv> nva;
-  nva.reserve(trailers.size());
-  for (const HeaderField& h : trailers) {
-    nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(h.name.data())),
-                   reinterpret_cast<uint8_t*>(const_cast<char*>(h.value.data())), h.name.size(),
-                   h.value.size(), NGHTTP2_NV_FLAG_NONE});
-  }
+  auto nva = toNv(trailers);
   return nghttp2_submit_trailer(session_, id, nva.data(), nva.size()) == 0;
+}
+
+bool ServerSession::submitInterim(int32_t id, const std::vector<HeaderField>& headers) {
+  auto nva = toNv(headers);
+  return nghttp2_submit_headers(session_, NGHTTP2_FLAG_NONE, id, nullptr, nva.data(), nva.size(),
+                                nullptr) >= 0;
 }
 
 void ServerSession::resumeData(int32_t id) { nghttp2_session_resume_data(session_, id); }

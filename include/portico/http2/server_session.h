@@ -70,6 +70,8 @@ class ServerSession {
 
   // Submits a response head; `withBody`: DATA follows via Handler::readResponseBody.
   bool submitResponse(int32_t id, const std::vector<HeaderField>& headers, bool withBody);
+  // A 1xx interim head (100 Continue, 103 Early Hints) before the response.
+  bool submitInterim(int32_t id, const std::vector<HeaderField>& headers);
   // Trailers ending the response; only from inside readResponseBody() at its eof.
   bool submitTrailers(int32_t id, const std::vector<HeaderField>& trailers);
   // A deferred response body has more bytes.

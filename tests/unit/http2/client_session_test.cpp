@@ -24,6 +24,7 @@ struct Upstream : ServerSession::Handler {
   std::string body = "reply";
   std::vector<HeaderField> trailers;  // empty: END_STREAM on the DATA
   bool headOnly = false;
+  std::vector<HeaderField> interim;  // a 1xx head sent before the response, when set
   std::map<int32_t, std::size_t> sent;
 
   void onStreamBegin(int32_t) noexcept override {}
@@ -54,6 +55,7 @@ struct Upstream : ServerSession::Handler {
   }
   void respond(int32_t id) {
     requestEnds.push_back(id);
+    if (!interim.empty()) session->submitInterim(id, interim);
     session->submitResponse(id, head, !headOnly);
   }
 };
@@ -181,10 +183,17 @@ TEST_F(ClientSessionTest, ResetAndGoawayReachTheHandler) {
 
 TEST_F(ClientSessionTest, InterimHeadsAreNotReported) {
   upstream_.head = {{":status", "200"}, {"x-final", "1"}};
+  upstream_.interim = {{":status", "103"}, {"link", "</style.css>; rel=preload"}};
+  upstream_.trailers = {{"grpc-status", "0"}};
   int32_t id = request("GET", false);
   pump();
   EXPECT_EQ(downstream_.fields[id][":status"], "200");
   EXPECT_EQ(downstream_.fields[id]["x-final"], "1");
+  EXPECT_EQ(downstream_.fields[id].count("link"), 0u);
+  EXPECT_FALSE(downstream_.headEnded[id]);
+  EXPECT_EQ(downstream_.bodies[id], "reply");
+  EXPECT_EQ(downstream_.trailerFields[id]["grpc-status"], "0");
+  EXPECT_EQ(downstream_.trailerFields[id].count("x-final"), 0u);
 }
 
 }  // namespace
