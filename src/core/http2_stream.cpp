@@ -30,16 +30,6 @@ bool isHopByHop(std::string_view lowerName) {
          lowerName == "upgrade" || lowerName == "te";
 }
 
-// Drops the bytes before `offset` once they are most of the buffer.
-void compact(std::string& buffer, std::size_t& offset) {
-  if (offset == buffer.size()) {
-    buffer.clear();
-    offset = 0;
-  } else if (offset > 64 * 1024 && offset * 2 > buffer.size()) {
-    buffer.erase(0, offset);
-    offset = 0;
-  }
-}
 
 }  // namespace
 
@@ -142,10 +132,8 @@ void Http2Stream::markClosed(bool consumeLeftover) {
 }
 
 void Http2Stream::consumeUnread() {
-  std::size_t unread = in_.size() - inOffset_;
-  if (unread > 0) connection_.session().consume(id_, unread);
+  if (!in_.empty()) connection_.session().consume(id_, in_.size());
   in_.clear();
-  inOffset_ = 0;
 }
 
 void Http2Stream::taskFinished() {
@@ -159,16 +147,12 @@ void Http2Stream::taskFinished() {
 
 std::optional<std::size_t> Http2Stream::readResponse(uint8_t* out, std::size_t capacity,
                                                      bool& eof, bool& trailers) {
-  std::size_t queued = out_.size() - outOffset_;
-  if (queued == 0 && !outEnd_) {
+  if (out_.empty() && !outEnd_) {
     deferred_ = true;
     return std::nullopt;
   }
-  std::size_t n = std::min(capacity, queued);
-  std::memcpy(out, out_.data() + outOffset_, n);
-  outOffset_ += n;
-  compact(out_, outOffset_);
-  if (outEnd_ && out_.size() == outOffset_) {
+  std::size_t n = out_.take(out, capacity);
+  if (outEnd_ && out_.empty()) {
     eof = true;
     responseComplete_ = true;
     if (!trailers_.empty()) {
@@ -211,7 +195,7 @@ asio::awaitable<bool> Http2Stream::sendHead(http::ResponseHead& head, bool noBod
 }
 
 asio::awaitable<bool> Http2Stream::sendBody(std::string_view data, bool last) {
-  while (!closed_ && out_.size() - outOffset_ >= kMaxQueuedBody) co_await wake_.wait();
+  while (!closed_ && out_.size() >= kMaxQueuedBody) co_await wake_.wait();
   if (closed_ || !responseStarted_ || outEnd_) co_return false;
   out_.append(data);
   if (last) outEnd_ = true;
@@ -242,16 +226,12 @@ void Http2Stream::cancelRead() {
 asio::awaitable<BodyPiece> Http2Stream::readBody(char* out, std::size_t capacity) {
   for (;;) {
     if (readCancelled_) co_return BodyPiece{0, false, true, false};
-    std::size_t unread = in_.size() - inOffset_;
-    if (unread > 0) {
-      std::size_t n = std::min(capacity, unread);
-      std::memcpy(out, in_.data() + inOffset_, n);
-      inOffset_ += n;
-      compact(in_, inOffset_);
+    if (!in_.empty()) {
+      std::size_t n = in_.take(out, capacity);
       // Only now may the client send more: the window follows the upstream's pace.
       connection_.session().consume(id_, n);
       connection_.wakeWriter();
-      co_return BodyPiece{n, inEnd_ && in_.size() == inOffset_, false, false};
+      co_return BodyPiece{n, inEnd_ && in_.empty(), false, false};
     }
     if (inEnd_) co_return BodyPiece{0, true, false, false};
     if (closed_) co_return BodyPiece{0, false, true, false};

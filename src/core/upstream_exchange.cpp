@@ -386,10 +386,8 @@ asio::awaitable<bool> UpstreamExchange::sendRequest(upstream::UpstreamConnection
   }
 }
 
-asio::awaitable<bool> UpstreamExchange::streamResponse(upstream::UpstreamConnection& conn,
-                                                       http::ResponseHead& head) {
+asio::awaitable<bool> UpstreamExchange::sendResponseHead(http::ResponseHead& head, bool noBody) {
   const http::RequestHead& request = stream_.request();
-  filter::StreamState& state = stream_.state();
   stream_.chain().encodeHeaders(stream_, head);
   auto serviceMs =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - upstreamStart_);
@@ -399,17 +397,19 @@ asio::awaitable<bool> UpstreamExchange::streamResponse(upstream::UpstreamConnect
     if (auto id = request.headers.get("x-request-id")) head.headers.add("x-request-id", *id);
   }
   head.reason.clear();
-
-  const bool headRequest = request.method == "HEAD";
-  const bool noBody = headRequest || head.status == 204 || head.status == 304;
   stream_.responseCode = head.status;
   bool sent = co_await sink_.sendHead(head, noBody);
-  keepDownstream_ = sink_.keepAlive();
-  if (!sent) {
-    downstreamBroken_ = true;
-    keepDownstream_ = false;
-    co_return false;
-  }
+  keepDownstream_ = sent && sink_.keepAlive();
+  if (!sent) downstreamBroken_ = true;
+  co_return sent;
+}
+
+asio::awaitable<bool> UpstreamExchange::streamResponse(upstream::UpstreamConnection& conn,
+                                                       http::ResponseHead& head) {
+  const http::RequestHead& request = stream_.request();
+  filter::StreamState& state = stream_.state();
+  const bool noBody = request.method == "HEAD" || head.status == 204 || head.status == 304;
+  if (!co_await sendResponseHead(head, noBody)) co_return false;
   if (noBody) co_return true;
   auto piece = std::make_unique_for_overwrite<char[]>(kBodyPiece);
   for (;;) {

@@ -250,25 +250,10 @@ asio::awaitable<bool> UpstreamExchange::streamResponseHttp2(upstream::Http2Upstr
   const http::RequestHead& request = stream_.request();
   filter::StreamState& state = stream_.state();
   http::ResponseHead& head = up.head();
-  stream_.chain().encodeHeaders(stream_, head);
-  auto serviceMs =
-      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - upstreamStart_);
-  stream_.upstreamServiceTime = std::to_string(serviceMs.count());
-  head.headers.set("x-envoy-upstream-service-time", stream_.upstreamServiceTime);
-  if (!head.headers.has("x-request-id")) {
-    if (auto id = request.headers.get("x-request-id")) head.headers.add("x-request-id", *id);
-  }
   // A head that ended the stream (gRPC's trailers-only reply) has nothing after it.
   const bool noBody =
       request.method == "HEAD" || head.status == 204 || head.status == 304 || up.headOnly();
-  stream_.responseCode = head.status;
-  bool sent = co_await sink_.sendHead(head, noBody);
-  keepDownstream_ = sink_.keepAlive();
-  if (!sent) {
-    downstreamBroken_ = true;
-    keepDownstream_ = false;
-    co_return false;
-  }
+  if (!co_await sendResponseHead(head, noBody)) co_return false;
   if (noBody) co_return true;
   auto piece = std::make_unique_for_overwrite<char[]>(kBodyPiece);
   for (;;) {

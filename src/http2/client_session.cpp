@@ -126,37 +126,8 @@ ClientSession::ClientSession(Handler& handler, const Http2Settings& settings) {
   nghttp2_option_del(option);
   nghttp2_session_callbacks_del(callbacks);
 
-  const nghttp2_settings_entry entries[] = {
-      {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
-      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, settings.initialStreamWindow},
-      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, static_cast<uint32_t>(settings.maxHeaderListBytes)},
-  };
-  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, entries, std::size(entries));
-  if (settings.connectionWindow > NGHTTP2_INITIAL_CONNECTION_WINDOW_SIZE) {
-    nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0,
-                                          static_cast<int32_t>(settings.connectionWindow));
-  }
+  submitSettings(NGHTTP2_SETTINGS_ENABLE_PUSH, 0, settings);
 }
-
-ClientSession::~ClientSession() { nghttp2_session_del(session_); }
-
-bool ClientSession::receive(const uint8_t* data, std::size_t size) {
-  return nghttp2_session_mem_recv(session_, data, size) >= 0;
-}
-
-bool ClientSession::send(std::string& out, std::size_t limit) {
-  while (out.size() < limit) {
-    const uint8_t* data = nullptr;
-    ssize_t n = nghttp2_session_mem_send(session_, &data);
-    if (n < 0) return false;
-    if (n == 0) break;
-    out.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
-bool ClientSession::wantRead() const { return nghttp2_session_want_read(session_) != 0; }
-bool ClientSession::wantWrite() const { return nghttp2_session_want_write(session_) != 0; }
 
 int32_t ClientSession::submitRequest(const std::vector<HeaderField>& headers, bool withBody) {
   auto nva = toNv(headers);
@@ -164,16 +135,6 @@ int32_t ClientSession::submitRequest(const std::vector<HeaderField>& headers, bo
   provider.read_callback = readBody;
   return nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(),
                                 withBody ? &provider : nullptr, nullptr);
-}
-
-void ClientSession::resumeData(int32_t id) { nghttp2_session_resume_data(session_, id); }
-
-void ClientSession::consume(int32_t id, std::size_t size) {
-  nghttp2_session_consume(session_, id, size);
-}
-
-void ClientSession::resetStream(int32_t id, ErrorCode code) {
-  nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, static_cast<uint32_t>(code));
 }
 
 void ClientSession::shutdownGracefully() {

@@ -96,37 +96,8 @@ ServerSession::ServerSession(Handler& handler, const Http2Settings& settings) {
   nghttp2_option_del(option);
   nghttp2_session_callbacks_del(callbacks);
 
-  const nghttp2_settings_entry entries[] = {
-      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, settings.maxConcurrentStreams},
-      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, settings.initialStreamWindow},
-      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, static_cast<uint32_t>(settings.maxHeaderListBytes)},
-  };
-  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, entries, std::size(entries));
-  if (settings.connectionWindow > NGHTTP2_INITIAL_CONNECTION_WINDOW_SIZE) {
-    nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0,
-                                          static_cast<int32_t>(settings.connectionWindow));
-  }
+  submitSettings(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, settings.maxConcurrentStreams, settings);
 }
-
-ServerSession::~ServerSession() { nghttp2_session_del(session_); }
-
-bool ServerSession::receive(const uint8_t* data, std::size_t size) {
-  return nghttp2_session_mem_recv(session_, data, size) >= 0;
-}
-
-bool ServerSession::send(std::string& out, std::size_t limit) {
-  while (out.size() < limit) {
-    const uint8_t* data = nullptr;
-    ssize_t n = nghttp2_session_mem_send(session_, &data);
-    if (n < 0) return false;
-    if (n == 0) break;
-    out.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
-bool ServerSession::wantRead() const { return nghttp2_session_want_read(session_) != 0; }
-bool ServerSession::wantWrite() const { return nghttp2_session_want_write(session_) != 0; }
 
 bool ServerSession::submitResponse(int32_t id, const std::vector<HeaderField>& headers,
                                    bool withBody) {
@@ -146,17 +117,6 @@ bool ServerSession::submitInterim(int32_t id, const std::vector<HeaderField>& he
   auto nva = toNv(headers);
   return nghttp2_submit_headers(session_, NGHTTP2_FLAG_NONE, id, nullptr, nva.data(), nva.size(),
                                 nullptr) >= 0;
-}
-
-void ServerSession::resumeData(int32_t id) { nghttp2_session_resume_data(session_, id); }
-
-void ServerSession::consume(int32_t id, std::size_t size) {
-  // Counts against the connection window even when the stream is already closed.
-  nghttp2_session_consume(session_, id, size);
-}
-
-void ServerSession::resetStream(int32_t id, ErrorCode code) {
-  nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, static_cast<uint32_t>(code));
 }
 
 void ServerSession::terminate(ErrorCode code) {

@@ -18,15 +18,6 @@ namespace {
 // Above this much queued request body, sendBody() waits for nghttp2 to take some.
 constexpr std::size_t kMaxQueuedBody = 64 * 1024;
 
-void compact(std::string& buffer, std::size_t& offset) {
-  if (offset == buffer.size()) {
-    buffer.clear();
-    offset = 0;
-  } else if (offset > 64 * 1024 && offset * 2 > buffer.size()) {
-    buffer.erase(0, offset);
-    offset = 0;
-  }
-}
 
 }  // namespace
 
@@ -39,7 +30,7 @@ Http2UpstreamStream::~Http2UpstreamStream() {
   deadline_.cancel();
   // Unread response bytes still count against the connection's window.
   if (connection_) {
-    if (in_.size() > inOffset_) connection_->consume(id_, in_.size() - inOffset_);
+    if (!in_.empty()) connection_->consume(id_, in_.size());
     connection_->forget(id_, !closed_);
   }
 }
@@ -114,16 +105,12 @@ void Http2UpstreamStream::receiveClose(uint32_t errorCode, bool refused) {
 
 std::optional<std::size_t> Http2UpstreamStream::readRequest(uint8_t* out, std::size_t capacity,
                                                             bool& eof) {
-  std::size_t queued = out_.size() - outOffset_;
-  if (queued == 0 && !outEnd_) {
+  if (out_.empty() && !outEnd_) {
     deferred_ = true;
     return std::nullopt;
   }
-  std::size_t n = std::min(capacity, queued);
-  std::memcpy(out, out_.data() + outOffset_, n);
-  outOffset_ += n;
-  compact(out_, outOffset_);
-  if (outEnd_ && out_.size() == outOffset_) eof = true;
+  std::size_t n = out_.take(out, capacity);
+  if (outEnd_ && out_.empty()) eof = true;
   wake_.notify();
   return n;
 }
@@ -137,15 +124,11 @@ asio::awaitable<Http2UpstreamStream::Piece> Http2UpstreamStream::readBody(char* 
                                                                           std::size_t capacity) {
   for (;;) {
     if (cancelled_ || timedOut_) co_return Piece{0, false, true};
-    std::size_t unread = in_.size() - inOffset_;
-    if (unread > 0) {
-      std::size_t n = std::min(capacity, unread);
-      std::memcpy(out, in_.data() + inOffset_, n);
-      inOffset_ += n;
-      compact(in_, inOffset_);
+    if (!in_.empty()) {
+      std::size_t n = in_.take(out, capacity);
       // Only now may the upstream send more: the window follows the client's pace.
       connection_->consume(id_, n);
-      co_return Piece{n, inEnd_ && in_.size() == inOffset_, false};
+      co_return Piece{n, inEnd_ && in_.empty(), false};
     }
     if (inEnd_) co_return Piece{0, true, false};
     if (closed_) co_return Piece{0, false, true};
@@ -154,7 +137,7 @@ asio::awaitable<Http2UpstreamStream::Piece> Http2UpstreamStream::readBody(char* 
 }
 
 asio::awaitable<bool> Http2UpstreamStream::sendBody(std::string_view data, bool last) {
-  while (!gone() && out_.size() - outOffset_ >= kMaxQueuedBody) co_await wake_.wait();
+  while (!gone() && out_.size() >= kMaxQueuedBody) co_await wake_.wait();
   if (gone() || outEnd_) co_return false;
   out_.append(data);
   if (last) outEnd_ = true;

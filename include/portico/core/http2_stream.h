@@ -16,6 +16,7 @@
 #include "portico/core/async_signal.h"
 #include "portico/core/downstream_sink.h"
 #include "portico/core/request_body_source.h"
+#include "portico/http/byte_queue.h"
 #include "portico/http/header_map.h"
 #include "portico/http/request_head.h"
 
@@ -66,8 +67,8 @@ class Http2Stream final : public DownstreamSink, public RequestBodySource {
   void onClientGone(std::function<void()> cancel) override { onGone_ = std::move(cancel); }
 
   boost::asio::awaitable<BodyPiece> readBody(char* out, std::size_t capacity) override;
-  bool bodyComplete() const override { return inEnd_ && in_.size() == inOffset_; }
-  bool hasBufferedBytes() const override { return in_.size() > inOffset_; }
+  bool bodyComplete() const override { return inEnd_ && in_.empty(); }
+  bool hasBufferedBytes() const override { return !in_.empty(); }
   void cancelRead() override;
 
  private:
@@ -85,12 +86,10 @@ class Http2Stream final : public DownstreamSink, public RequestBodySource {
   std::optional<uint64_t> contentLength_;
   bool sawPath_ = false;
 
-  std::string in_;  // request body received, from inOffset_ not yet read
-  std::size_t inOffset_ = 0;
+  http::ByteQueue in_;  // request body received, not yet read
   bool inEnd_ = false;
   bool readCancelled_ = false;
-  std::string out_;  // response body queued, from outOffset_ not yet taken by nghttp2
-  std::size_t outOffset_ = 0;
+  http::ByteQueue out_;  // response body queued, not yet taken by nghttp2
   bool outEnd_ = false;
   http::HeaderMap trailers_;  // sent after the body, ending the stream
   bool deferred_ = false;  // nghttp2 waits for resumeData()

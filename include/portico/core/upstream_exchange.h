@@ -62,6 +62,8 @@ class UpstreamExchange {
   boost::asio::awaitable<bool> sendRequest(upstream::UpstreamConnection& conn);
   boost::asio::awaitable<bool> streamResponse(upstream::UpstreamConnection& conn,
                                               http::ResponseHead& head);
+  // The upstream's head through the filter chain to the client, with Envoy's added headers.
+  boost::asio::awaitable<bool> sendResponseHead(http::ResponseHead& head, bool noBody);
   boost::asio::awaitable<bool> writeLocal(unsigned status, std::string_view body,
                                           std::string_view flag);
   bool mayRetry(uint32_t reasonBits) const;

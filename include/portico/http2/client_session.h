@@ -12,13 +12,11 @@
 #include <string_view>
 #include <vector>
 
-#include "portico/http2/server_session.h"
-
-struct nghttp2_session;
+#include "portico/http2/session.h"
 
 namespace portico::http2 {
 
-class ClientSession {
+class ClientSession final : public Session {
  public:
   // Called from inside receive() and send(); must not call receive() or send() back.
   class Handler {
@@ -45,32 +43,14 @@ class ClientSession {
   };
 
   ClientSession(Handler& handler, const Http2Settings& settings);
-  ~ClientSession();
-  ClientSession(const ClientSession&) = delete;
-  ClientSession& operator=(const ClientSession&) = delete;
-
-  // Feeds received bytes. False: the connection is broken beyond repair.
-  bool receive(const uint8_t* data, std::size_t size);
-  // Appends frames to send (the connection preface first) to `out`, up to about `limit`
-  // bytes. False: fatal error.
-  bool send(std::string& out, std::size_t limit);
-  bool wantRead() const;
-  bool wantWrite() const;
 
   // Submits a request; `withBody`: DATA follows via Handler::readRequestBody. Returns the
   // stream id, or a negative value when the session takes no new stream.
   int32_t submitRequest(const std::vector<HeaderField>& headers, bool withBody);
-  void resumeData(int32_t id);
-  // `size` received DATA bytes of `id` were taken: reopen the windows.
-  void consume(int32_t id, std::size_t size);
-  void resetStream(int32_t id, ErrorCode code);
   // GOAWAY(NO_ERROR): no new streams; those in flight finish.
   void shutdownGracefully();
   // The peer's SETTINGS_MAX_CONCURRENT_STREAMS (unlimited until its SETTINGS arrive).
   uint32_t peerMaxConcurrentStreams() const;
-
- private:
-  nghttp2_session* session_ = nullptr;
 };
 
 }  // namespace portico::http2

@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "portico/http2/server_session.h"
+#include "portico/http2/session.h"
 
 namespace portico::http2 {
 

@@ -11,27 +11,11 @@
 #include <string_view>
 #include <vector>
 
-#include "portico/http2/http2_settings.h"
-
-struct nghttp2_session;
+#include "portico/http2/session.h"
 
 namespace portico::http2 {
 
-struct HeaderField {
-  std::string_view name;
-  std::string_view value;
-};
-
-// RFC 9113 7 error codes we send.
-enum class ErrorCode : uint32_t {
-  kNoError = 0x0,
-  kInternalError = 0x2,
-  kRefusedStream = 0x7,
-  kCancel = 0x8,
-  kEnhanceYourCalm = 0xb,
-};
-
-class ServerSession {
+class ServerSession final : public Session {
  public:
   // Called from inside receive() and send(); must not call receive() or send() back.
   class Handler {
@@ -55,18 +39,6 @@ class ServerSession {
   };
 
   ServerSession(Handler& handler, const Http2Settings& settings);
-  ~ServerSession();
-  ServerSession(const ServerSession&) = delete;
-  ServerSession& operator=(const ServerSession&) = delete;
-
-  // Feeds received bytes (the client preface first). False: the connection is broken
-  // beyond repair; send() may still have a GOAWAY to flush.
-  bool receive(const uint8_t* data, std::size_t size);
-  // Appends frames to send to `out`, up to about `limit` bytes. False: fatal error.
-  bool send(std::string& out, std::size_t limit);
-  // Both false: the session is over (GOAWAY exchanged, no streams left).
-  bool wantRead() const;
-  bool wantWrite() const;
 
   // Submits a response head; `withBody`: DATA follows via Handler::readResponseBody.
   bool submitResponse(int32_t id, const std::vector<HeaderField>& headers, bool withBody);
@@ -74,18 +46,10 @@ class ServerSession {
   bool submitInterim(int32_t id, const std::vector<HeaderField>& headers);
   // Trailers ending the response; only from inside readResponseBody() at its eof.
   bool submitTrailers(int32_t id, const std::vector<HeaderField>& trailers);
-  // A deferred response body has more bytes.
-  void resumeData(int32_t id);
-  // `size` received DATA bytes of `id` were taken: reopen the windows.
-  void consume(int32_t id, std::size_t size);
-  void resetStream(int32_t id, ErrorCode code);
   // GOAWAY with `code` now; streams in flight are cut.
   void terminate(ErrorCode code);
   // GOAWAY(NO_ERROR) naming the last stream seen: streams in flight finish, no new ones.
   void shutdownGracefully();
-
- private:
-  nghttp2_session* session_ = nullptr;
 };
 
 }  // namespace portico::http2

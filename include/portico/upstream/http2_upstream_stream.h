@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "portico/core/async_signal.h"
+#include "portico/http/byte_queue.h"
 #include "portico/http/response_head.h"
 
 namespace portico::upstream {
@@ -80,11 +81,9 @@ class Http2UpstreamStream {
   bool headDone_ = false;
   bool headOnly_ = false;
   bool headMalformed_ = false;
-  std::string in_;  // response body received, from inOffset_ not yet read
-  std::size_t inOffset_ = 0;
+  http::ByteQueue in_;  // response body received, not yet read
   bool inEnd_ = false;
-  std::string out_;  // request body queued, from outOffset_ not yet taken by nghttp2
-  std::size_t outOffset_ = 0;
+  http::ByteQueue out_;  // request body queued, not yet taken by nghttp2
   bool outEnd_ = false;
   bool deferred_ = false;  // nghttp2 waits for resumeData()
   bool closed_ = false;
