@@ -1,0 +1,39 @@
+#include "portico/upstream/connection_admission.h"
+
+namespace portico::upstream {
+
+boost::asio::awaitable<ConnectionAdmission> admitHttp1Connection(
+    CircuitBreaker& breaker, std::shared_ptr<Host> host, bool mayReuse,
+    std::chrono::steady_clock::time_point deadline) {
+  using Outcome = ConnectionAdmission::Outcome;
+  ConnectionAdmission admission;
+  admission.slot = breaker.admitConnection(host->address);
+  if (admission.slot) {
+    admission.outcome = Outcome::kOpen;
+    co_return admission;
+  }
+  CircuitBreaker::Slot pending = breaker.admitPending();
+  if (!pending) co_return admission;  // kOverflow
+  for (;;) {
+    const bool woken = co_await breaker.waitForConnection(deadline);
+    if (mayReuse) {
+      if (auto idle = host->pool.takeIdle()) {
+        admission.outcome = Outcome::kIdle;
+        admission.idle = std::move(idle);
+        co_return admission;
+      }
+    }
+    // Re-checked quietly: only the first refusal counts as a connection overflow.
+    if (breaker.canOpenConnection(host->address)) {
+      admission.slot = breaker.admitConnection(host->address);
+      admission.outcome = Outcome::kOpen;
+      co_return admission;
+    }
+    if (!woken) {
+      admission.outcome = Outcome::kTimeout;
+      co_return admission;
+    }
+  }
+}
+
+}  // namespace portico::upstream
