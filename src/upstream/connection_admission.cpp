@@ -7,13 +7,16 @@ boost::asio::awaitable<ConnectionAdmission> admitHttp1Connection(
     std::chrono::steady_clock::time_point deadline) {
   using Outcome = ConnectionAdmission::Outcome;
   ConnectionAdmission admission;
-  admission.slot = breaker.admitConnection(host->address);
-  if (admission.slot) {
+  if (breaker.canOpenConnection(host->address)) {
+    admission.slot = breaker.admitConnection(host->address);
     admission.outcome = Outcome::kOpen;
     co_return admission;
   }
+  // As Envoy's pool: the pending limit is checked first; a request that may wait counts
+  // once as a connection overflow (the connection it could not open).
   CircuitBreaker::Slot pending = breaker.admitPending();
   if (!pending) co_return admission;  // kOverflow
+  ++breaker.counters.cxOverflow;
   for (;;) {
     const bool woken = co_await breaker.waitForConnection(deadline);
     if (mayReuse) {
