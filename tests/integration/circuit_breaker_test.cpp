@@ -31,16 +31,18 @@ class CircuitBreakerTest : public ::testing::Test {
   // `routeExtra` goes under the single route.
   std::string config(const std::string& connectionPool, const std::string& routeExtra = "") {
     std::string yaml =
-        seedGateway(port) + staticServiceEntry("app", "app.default.svc.cluster.local", 80, app.port()) +
+        seedGateway(port) +
+        staticServiceEntry("app", "app.default.svc.cluster.local", 80, app.port()) +
         "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs}\n"
         "spec:\n  hosts: [\"*\"]\n  gateways: [product-gateway]\n"
         "  http:\n  - route: [{destination: {host: app, port: {number: 80}}}]\n" +
         routeExtra;
     if (!connectionPool.empty()) {
-      yaml += "---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
-              "metadata: {name: app}\nspec:\n  host: app.default.svc.cluster.local\n"
-              "  trafficPolicy:\n    connectionPool:\n" +
-              connectionPool;
+      yaml +=
+          "---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+          "metadata: {name: app}\nspec:\n  host: app.default.svc.cluster.local\n"
+          "  trafficPolicy:\n    connectionPool:\n" +
+          connectionPool;
     }
     return yaml;
   }
@@ -49,8 +51,9 @@ class CircuitBreakerTest : public ::testing::Test {
   }
   // `count` requests at once, each on its own client connection; the status codes.
   std::vector<int> parallel(const std::string& path, int count) {
-    std::string cmd = "curl -s --no-progress-meter --parallel --parallel-immediate --parallel-max " +
-                      std::to_string(count) + " -w '%{http_code}\\n'";
+    std::string cmd =
+        "curl -s --no-progress-meter --parallel --parallel-immediate --parallel-max " +
+        std::to_string(count) + " -w '%{http_code}\\n'";
     for (int i = 0; i < count; ++i) cmd += " -o /dev/null '" + url(path) + "'";
     auto r = runCommand(cmd + " 2>/dev/null", 30s);
     std::vector<int> codes;
@@ -88,8 +91,9 @@ TEST_F(CircuitBreakerTest, OneConnectionOnePendingOverflowsTheRestWith503UO) {
 
 TEST_F(CircuitBreakerTest, IstioTaskRuleClosesEachConnectionAndServesThePendingRequestOnANewOne) {
   // istio.io's circuit-breaking task: maxConnections 1, 1 pending, 1 request per connection.
-  Gateway gw(dir, config("      tcp: {maxConnections: 1}\n"
-                         "      http: {http1MaxPendingRequests: 1, maxRequestsPerConnection: 1}\n"));
+  Gateway gw(dir,
+             config("      tcp: {maxConnections: 1}\n"
+                    "      http: {http1MaxPendingRequests: 1, maxRequestsPerConnection: 1}\n"));
   ASSERT_TRUE(gw.ready()) << gw.log();
   auto codes = parallel("/delay/1500", 10);
   EXPECT_EQ(countOf(codes, 200), 2);
@@ -112,7 +116,7 @@ TEST_F(CircuitBreakerTest, MaxRequestsAnswersTheOverflowAt503UOWithXEnvoyOverloa
   EXPECT_EQ(over.headers["x-envoy-overloaded"], "true") << over.raw;
   EXPECT_TRUE(gw.logContains(" UO ")) << gw.log();
   EXPECT_EQ(stat(gw, "envoy_cluster_upstream_rq_pending_overflow"), 1);
-  EXPECT_EQ(app.requests(), 1u);  // the overflowed request never went upstream
+  EXPECT_EQ(app.requests(), 1u);           // the overflowed request never went upstream
   EXPECT_EQ(curl(url("/x")).status, 200);  // the slot came back
 }
 

@@ -16,8 +16,8 @@ namespace portico::upstream {
 struct ConnectionAdmission {
   enum class Outcome { kOpen, kIdle, kOverflow, kTimeout };
   Outcome outcome = Outcome::kOverflow;
-  CircuitBreaker::Slot slot;                   // kOpen: move into the new connection
-  std::unique_ptr<UpstreamConnection> idle;    // kIdle: a pooled connection freed meanwhile
+  CircuitBreaker::Slot slot;                 // kOpen: move into the new connection
+  std::unique_ptr<UpstreamConnection> idle;  // kIdle: a pooled connection freed meanwhile
 };
 
 // `mayReuse`: an idle pooled connection will do (not for upgrades or stale-connection

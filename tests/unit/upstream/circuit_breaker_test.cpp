@@ -125,8 +125,8 @@ TEST(CircuitBreakerTest, AConnectionGoingIdleWakesWaiters) {
   asio::io_context context;
   auto breaker = makeBreaker(context, {.maxConnections = 1});
   auto held = breaker->admitConnection("10.0.0.1:80");
-  auto waiter = asio::co_spawn(context, breaker->waitForConnection(Clock::now() + 10s),
-                               asio::use_future);
+  auto waiter =
+      asio::co_spawn(context, breaker->waitForConnection(Clock::now() + 10s), asio::use_future);
   asio::post(context, [&] { asio::post(context, [&] { held.announceIdle(); }); });
   context.run_for(5s);
   EXPECT_TRUE(waiter.get());
@@ -138,14 +138,14 @@ TEST(CircuitBreakerTest, AWaitEndsAtItsDeadline) {
   auto breaker = makeBreaker(context, {.maxConnections = 1});
   auto held = breaker->admitConnection("10.0.0.1:80");
   auto start = Clock::now();
-  auto waiter = asio::co_spawn(context, breaker->waitForConnection(Clock::now() + 50ms),
-                               asio::use_future);
+  auto waiter =
+      asio::co_spawn(context, breaker->waitForConnection(Clock::now() + 50ms), asio::use_future);
   context.run_for(5s);
   EXPECT_FALSE(waiter.get());
   EXPECT_GE(Clock::now() - start, 50ms);
   context.restart();
-  auto late = asio::co_spawn(context, breaker->waitForConnection(Clock::now() - 1ms),
-                             asio::use_future);
+  auto late =
+      asio::co_spawn(context, breaker->waitForConnection(Clock::now() - 1ms), asio::use_future);
   context.run_for(5s);
   EXPECT_FALSE(late.get());
 }
