@@ -10,6 +10,7 @@
 
 #include "support/configs.h"
 #include "support/gateway.h"
+#include "support/h2_upstream.h"
 #include "support/prometheus_text.h"
 
 namespace portico::testing {
@@ -118,6 +119,44 @@ TEST_F(CircuitBreakerTest, MaxRequestsAnswersTheOverflowAt503UOWithXEnvoyOverloa
   EXPECT_EQ(stat(gw, "envoy_cluster_upstream_rq_pending_overflow"), 1);
   EXPECT_EQ(app.requests(), 1u);           // the overflowed request never went upstream
   EXPECT_EQ(curl(url("/x")).status, 200);  // the slot came back
+}
+
+TEST_F(CircuitBreakerTest, MaxRequestsBindsHttp2UpstreamStreamsToo) {
+  H2Upstream h2("h2app");
+  std::string yaml =
+      seedGateway(port) +
+      staticServiceEntry("h2app", "h2app.default.svc.cluster.local", 80, h2.port(), "HTTP2") +
+      "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs}\n"
+      "spec:\n  hosts: [\"*\"]\n  gateways: [product-gateway]\n"
+      "  http:\n  - route: [{destination: {host: h2app, port: {number: 80}}}]\n"
+      "---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+      "metadata: {name: h2app}\nspec:\n  host: h2app.default.svc.cluster.local\n"
+      "  trafficPolicy:\n    connectionPool:\n      http: {http2MaxRequests: 1}\n";
+  Gateway gw(dir, yaml);
+  ASSERT_TRUE(gw.ready()) << gw.log();
+  dir.write("empty.grpc", std::string(5, '\0'));  // one empty gRPC message
+  HttpResult slow;
+  std::thread client([&] {
+    slow = curl(
+        "--http2-prior-knowledge -H 'content-type: application/grpc' -H 'te: trailers' "
+        "-H 'x-delay-ms: 1500' --data-binary @" +
+        (dir.path() / "empty.grpc").string() + " " + url("/echo.Echo/Slow"));
+  });
+  std::this_thread::sleep_for(500ms);
+  HttpResult over = curl(url("/x"));
+  client.join();
+  EXPECT_EQ(slow.status, 200) << slow.raw;
+  EXPECT_NE(slow.raw.find("grpc-status: 0"), std::string::npos) << slow.raw;  // trailer
+  EXPECT_EQ(over.status, 503) << over.raw;
+  EXPECT_EQ(over.body, kOverflowBody);
+  EXPECT_EQ(over.headers["x-envoy-overloaded"], "true") << over.raw;
+  HttpResult stats =
+      curl("http://127.0.0.1:" + std::to_string(gw.adminPort()) + "/stats/prometheus");
+  EXPECT_EQ(parsePrometheusText(stats.body)
+                .sum("envoy_cluster_upstream_rq_pending_overflow",
+                     {{"cluster_name", "outbound|80||h2app.default.svc.cluster.local"}}),
+            1);
+  EXPECT_EQ(curl(url("/x")).status, 200);
 }
 
 TEST_F(CircuitBreakerTest, RetryOverflowReturnsTheFailureThatWantedTheRetry) {
