@@ -104,6 +104,11 @@ asio::awaitable<bool> UpstreamExchange::run() {
   std::shared_ptr<upstream::Cluster> cluster = worker_.clusters().get(*state.cluster);
   co_await cluster->ensureHosts();
   breaker_ = &cluster->breaker();
+  // A retry in flight ends with the exchange's upstream work, not with a WebSocket tunnel.
+  struct RetryDone {
+    upstream::CircuitBreaker::Slot& slot;
+    ~RetryDone() { slot.release(); }
+  } retryDone{retrySlot_};
   if (!stream_.request().hasBody() && route_.timeout) {
     routeDeadline_ = Clock::now() + *route_.timeout;
   }
@@ -171,9 +176,16 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
   upstream::CircuitBreaker::Slot connectionSlot;
   if (!conn) {
     // maxConnections: open one, or wait as a pending request (maxPendingRequests).
+    sink_.onClientGone([breaker = breaker_] { breaker->wakeWaiters(); });
     auto admitted = co_await upstream::admitHttp1Connection(
-        *breaker_, host, !forceFresh && !upgrade, Clock::now() + connectTimeout(cluster));
+        *breaker_, host, !forceFresh && !upgrade, Clock::now() + connectTimeout(cluster),
+        [this] { return sink_.clientGone(); });
+    sink_.onClientGone({});
     using Outcome = upstream::ConnectionAdmission::Outcome;
+    if (admitted.outcome == Outcome::kAbandoned) {
+      downstreamBroken_ = true;
+      co_return TryResult::kFailed;
+    }
     if (admitted.outcome == Outcome::kOverflow) co_return overflowed();
     if (admitted.outcome == Outcome::kTimeout) {
       ++breaker_->counters.rqPendingOverflow;

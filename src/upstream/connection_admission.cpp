@@ -4,7 +4,7 @@ namespace portico::upstream {
 
 boost::asio::awaitable<ConnectionAdmission> admitHttp1Connection(
     CircuitBreaker& breaker, std::shared_ptr<Host> host, bool mayReuse,
-    std::chrono::steady_clock::time_point deadline) {
+    std::chrono::steady_clock::time_point deadline, std::function<bool()> abandoned) {
   using Outcome = ConnectionAdmission::Outcome;
   ConnectionAdmission admission;
   if (breaker.canOpenConnection(host->address)) {
@@ -19,6 +19,10 @@ boost::asio::awaitable<ConnectionAdmission> admitHttp1Connection(
   ++breaker.counters.cxOverflow;
   for (;;) {
     const bool woken = co_await breaker.waitForConnection(deadline);
+    if (abandoned()) {
+      admission.outcome = Outcome::kAbandoned;
+      co_return admission;
+    }
     if (mayReuse) {
       if (auto idle = host->pool.takeIdle()) {
         admission.outcome = Outcome::kIdle;

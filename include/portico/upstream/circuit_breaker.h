@@ -86,6 +86,8 @@ class CircuitBreaker : public std::enable_shared_from_this<CircuitBreaker> {
   bool canOpenConnection(const std::string& host) const;
   // Suspends until a connection closes or goes idle (true) or `deadline` passes (false).
   boost::asio::awaitable<bool> waitForConnection(Clock::time_point deadline);
+  // Wakes every waiter early (one whose client left): each re-checks its own state.
+  void wakeWaiters();
 
   const Limits& limits() const { return limits_; }
   uint32_t connections() const { return connections_; }
@@ -96,7 +98,6 @@ class CircuitBreaker : public std::enable_shared_from_this<CircuitBreaker> {
 
  private:
   void give(Resource resource, const std::string& host);
-  void wakeWaiters();
   static bool below(uint32_t count, uint32_t limit) { return limit == 0 || count < limit; }
 
   boost::asio::any_io_executor executor_;

@@ -5,6 +5,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 
 #include "portico/upstream/circuit_breaker.h"
@@ -14,17 +15,17 @@
 namespace portico::upstream {
 
 struct ConnectionAdmission {
-  enum class Outcome { kOpen, kIdle, kOverflow, kTimeout };
+  enum class Outcome { kOpen, kIdle, kOverflow, kTimeout, kAbandoned };
   Outcome outcome = Outcome::kOverflow;
   CircuitBreaker::Slot slot;                 // kOpen: move into the new connection
   std::unique_ptr<UpstreamConnection> idle;  // kIdle: a pooled connection freed meanwhile
 };
 
 // `mayReuse`: an idle pooled connection will do (not for upgrades or stale-connection
-// retries). `deadline` bounds the wait (connect timeout, route timeout). Arguments by
-// value and by pointer-stable reference: the host is kept alive by the caller.
+// retries). `deadline` bounds the wait (connect timeout, route timeout); `abandoned` (the
+// client left; the caller wakes the breaker's waiters when it does) ends it early.
 boost::asio::awaitable<ConnectionAdmission> admitHttp1Connection(
     CircuitBreaker& breaker, std::shared_ptr<Host> host, bool mayReuse,
-    std::chrono::steady_clock::time_point deadline);
+    std::chrono::steady_clock::time_point deadline, std::function<bool()> abandoned);
 
 }  // namespace portico::upstream
