@@ -7,6 +7,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include "portico/upstream/connection_admission.h"
+
 namespace portico::upstream {
 namespace {
 
@@ -148,6 +150,57 @@ TEST(CircuitBreakerTest, AWaitEndsAtItsDeadline) {
       asio::co_spawn(context, breaker->waitForConnection(Clock::now() - 1ms), asio::use_future);
   context.run_for(5s);
   EXPECT_FALSE(late.get());
+}
+
+TEST(ConnectionAdmissionTest, WaitsWithinThePendingLimitThenOpensWhenAConnectionCloses) {
+  asio::io_context context;
+  auto breaker = makeBreaker(context, {.maxConnections = 1, .maxPendingRequests = 1});
+  auto host = std::make_shared<Host>(
+      asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 9), 1, 8, 60s);
+  auto never = [] { return false; };
+  auto held = breaker->admitConnection(host->address);
+  auto waiting =
+      asio::co_spawn(context, admitHttp1Connection(*breaker, host, true, Clock::now() + 10s, never),
+                     asio::use_future);
+  auto refused =
+      asio::co_spawn(context, admitHttp1Connection(*breaker, host, true, Clock::now() + 10s, never),
+                     asio::use_future);
+  asio::post(context, [&] { asio::post(context, [&] { held.release(); }); });
+  context.run_for(5s);
+  ConnectionAdmission first = waiting.get();
+  EXPECT_EQ(first.outcome, ConnectionAdmission::Outcome::kOpen);
+  EXPECT_TRUE(first.slot);
+  EXPECT_EQ(refused.get().outcome, ConnectionAdmission::Outcome::kOverflow);
+  EXPECT_EQ(breaker->counters.cxOverflow, 1u);  // the one that waited
+  EXPECT_EQ(breaker->counters.rqPendingOverflow, 1u);
+  EXPECT_EQ(breaker->pending(), 0u);
+  EXPECT_EQ(breaker->connections(), 1u);
+}
+
+TEST(ConnectionAdmissionTest, AWaitEndsAtTheDeadlineOrWhenTheClientLeaves) {
+  asio::io_context context;
+  auto breaker = makeBreaker(context, {.maxConnections = 1});
+  auto host = std::make_shared<Host>(
+      asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 9), 1, 8, 60s);
+  auto held = breaker->admitConnection(host->address);
+  auto late = asio::co_spawn(
+      context,
+      admitHttp1Connection(*breaker, host, true, Clock::now() + 50ms, [] { return false; }),
+      asio::use_future);
+  bool gone = false;
+  auto left = asio::co_spawn(
+      context, admitHttp1Connection(*breaker, host, true, Clock::now() + 10s, [&] { return gone; }),
+      asio::use_future);
+  asio::post(context, [&] {
+    gone = true;
+    breaker->wakeWaiters();
+  });
+  auto start = Clock::now();
+  context.run_for(5s);
+  EXPECT_LT(Clock::now() - start, 2s);
+  EXPECT_EQ(late.get().outcome, ConnectionAdmission::Outcome::kTimeout);
+  EXPECT_EQ(left.get().outcome, ConnectionAdmission::Outcome::kAbandoned);
+  EXPECT_EQ(breaker->pending(), 0u);
 }
 
 }  // namespace
