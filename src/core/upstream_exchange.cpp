@@ -11,6 +11,7 @@
 #include "portico/http/grpc_reply.h"
 #include "portico/http/http1_serializer.h"
 #include "portico/http/io_deadline.h"
+#include "portico/upstream/connection_admission.h"
 
 namespace portico::core {
 namespace asio = boost::asio;
@@ -65,10 +66,23 @@ UpstreamExchange::UpstreamExchange(Worker& worker, DownstreamSink& sink, Request
       stream_(stream),
       route_(*stream.state().route()) {}
 
-bool UpstreamExchange::mayRetry(uint32_t reasonBits) const {
+bool UpstreamExchange::mayRetry(uint32_t reasonBits) {
   if (!(route_.retry.retryOn & reasonBits)) return false;
   if (retriesDone_ >= route_.retry.numRetries) return false;
-  return replayable();
+  if (!replayable() || retryOverflowed_) return false;
+  retrySlot_.release();  // the try that just failed was the previous retry, if any
+  retrySlot_ = breaker_->admitRetry();
+  retryOverflowed_ = !retrySlot_;
+  return !retryOverflowed_;
+}
+
+UpstreamExchange::TryResult UpstreamExchange::overflowed() {
+  if (routeDeadline_ && Clock::now() >= *routeDeadline_) {
+    failure_ = {504, "upstream request timeout", "UT"};
+  } else {
+    failure_ = {503, std::string(kOverflowBody), "UO"};
+  }
+  return TryResult::kFailed;
 }
 
 bool UpstreamExchange::retriableStatus(unsigned status) const {
@@ -89,6 +103,12 @@ asio::awaitable<bool> UpstreamExchange::run() {
   filter::StreamState& state = stream_.state();
   std::shared_ptr<upstream::Cluster> cluster = worker_.clusters().get(*state.cluster);
   co_await cluster->ensureHosts();
+  breaker_ = &cluster->breaker();
+  // A retry in flight ends with the exchange's upstream work, not with a WebSocket tunnel.
+  struct RetryDone {
+    upstream::CircuitBreaker::Slot& slot;
+    ~RetryDone() { slot.release(); }
+  } retryDone{retrySlot_};
   if (!stream_.request().hasBody() && route_.timeout) {
     routeDeadline_ = Clock::now() + *route_.timeout;
   }
@@ -141,6 +161,8 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
   std::shared_ptr<upstream::Host> host = host_;
   state.upstreamHost = host->address;
   ActiveRequest active(*host);
+  upstream::CircuitBreaker::Slot inFlight = breaker_->admitRequest();  // maxRequests
+  if (!inFlight) co_return overflowed();
 
   // An upgraded connection leaves HTTP for good: it never comes from or goes to the pool.
   // WebSocket over HTTP/2 (RFC 8441) is not spoken upstream: upgrades use HTTP/1.1.
@@ -151,6 +173,28 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
   std::unique_ptr<upstream::UpstreamConnection> conn;
   if (!forceFresh && !upgrade) conn = host->pool.takeIdle();
   bool reused = conn != nullptr;
+  upstream::CircuitBreaker::Slot connectionSlot;
+  if (!conn) {
+    // maxConnections: open one, or wait as a pending request (maxPendingRequests).
+    sink_.onClientGone([breaker = breaker_] { breaker->wakeWaiters(); });
+    auto admitted = co_await upstream::admitHttp1Connection(
+        *breaker_, host, !forceFresh && !upgrade, Clock::now() + connectTimeout(cluster),
+        [this] { return sink_.clientGone(); });
+    sink_.onClientGone({});
+    using Outcome = upstream::ConnectionAdmission::Outcome;
+    if (admitted.outcome == Outcome::kAbandoned) {
+      downstreamBroken_ = true;
+      co_return TryResult::kFailed;
+    }
+    if (admitted.outcome == Outcome::kOverflow) co_return overflowed();
+    if (admitted.outcome == Outcome::kTimeout) {
+      ++breaker_->counters.rqPendingOverflow;
+      co_return overflowed();
+    }
+    conn = std::move(admitted.idle);
+    reused = conn != nullptr;
+    connectionSlot = std::move(admitted.slot);
+  }
   if (!conn) {
     ++host->pool.counters.connecting;  // stats: pending request
     auto [ec, fresh] = co_await upstream::UpstreamConnection::connect(
@@ -159,6 +203,7 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
     ++(ec ? host->pool.counters.connectFail : host->pool.counters.created);
     if (ec) co_return connectFailed(*host);
     conn = std::move(fresh);
+    conn->breakerSlot = std::move(connectionSlot);
   }
   upstreamStart_ = Clock::now();
   if (sink_.clientGone()) {
@@ -445,6 +490,7 @@ asio::awaitable<bool> UpstreamExchange::writeLocal(unsigned status, std::string_
   // Like proxied responses, through the filters that ran (x-ratelimit-*, response headers).
   stream_.chain().encodeHeaders(stream_, reply.head);
   if (auto id = request.headers.get("x-request-id")) reply.head.headers.set("x-request-id", *id);
+  if (flag == "UO") reply.head.headers.set("x-envoy-overloaded", "true");  // as Envoy's router
   const bool withBody = request.method != "HEAD" && !reply.body.empty();
   stream_.responseCode = reply.head.status;
   bool ok = co_await sink_.sendHead(reply.head, !withBody);

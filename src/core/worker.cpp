@@ -176,6 +176,9 @@ std::optional<stats::GatewayStats> Worker::collectStats(std::chrono::millisecond
     for (const DownstreamConnection* c : connections_) s.downstreamRqActive += c->idle() ? 0 : 1;
     for (const auto& [name, cluster] : clusters_.all()) {
       auto& hosts = s.clusters[name];
+      const auto& overflow = cluster->breaker().counters;
+      s.circuitBreakers[name] = {overflow.cxOverflow, overflow.rqPendingOverflow,
+                                 overflow.retryOverflow};
       for (const auto& host : cluster->hosts()) {
         const auto& c = host->pool.counters;
         stats::UpstreamHostStats& h = hosts[host->address];

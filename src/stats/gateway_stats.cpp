@@ -31,6 +31,9 @@ void GatewayStats::merge(const GatewayStats& other) {
     auto& mine = clusters[cluster];
     for (const auto& [address, host] : hosts) mine[address].merge(host);
   }
+  for (const auto& [cluster, breaker] : other.circuitBreakers) {
+    circuitBreakers[cluster].merge(breaker);
+  }
   requests.merge(other.requests);
 }
 
@@ -69,6 +72,17 @@ void GatewayStats::write(StatsWriter& w) const {
     w.gauge("envoy_cluster_upstream_rq_pending_active",
             "Upstream requests waiting for a connection.", labels,
             static_cast<double>(sum.rqPending));
+    CircuitBreakerStats breaker;
+    if (auto it = circuitBreakers.find(cluster); it != circuitBreakers.end()) breaker = it->second;
+    w.counter("envoy_cluster_upstream_cx_overflow",
+              "Connections refused by the maxConnections circuit breaker.", labels,
+              breaker.cxOverflow);
+    w.counter("envoy_cluster_upstream_rq_pending_overflow",
+              "Requests failed with 503 UO by the pending or request circuit breakers.", labels,
+              breaker.rqPendingOverflow);
+    w.counter("envoy_cluster_upstream_rq_retry_overflow",
+              "Retries not attempted because of the maxRetries circuit breaker.", labels,
+              breaker.retryOverflow);
   }
   requests.write(w);
   // HTTP/2 stream counters (envoy_http_downstream_rq_http2_total, ...) belong here once the

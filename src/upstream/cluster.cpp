@@ -16,7 +16,12 @@ constexpr std::size_t kDefaultMaxIdlePerHost = 1024;
 }
 
 Cluster::Cluster(asio::any_io_executor executor, ClusterConfig config)
-    : executor_(std::move(executor)), config_(std::move(config)), lb_(config_.lbPolicy) {
+    : executor_(std::move(executor)),
+      config_(std::move(config)),
+      lb_(config_.lbPolicy),
+      breaker_(std::make_shared<CircuitBreaker>(
+          executor_, CircuitBreaker::Limits{config_.maxConnections, config_.maxPendingRequests,
+                                            config_.maxRequests, config_.maxRetries})) {
   for (const EndpointConfig& ep : config_.endpoints) {
     boost::system::error_code ec;
     auto address = asio::ip::make_address(ep.address, ec);

@@ -23,6 +23,7 @@ void ConnectionPool::sweep() {
 }
 
 void ConnectionPool::release(std::unique_ptr<UpstreamConnection> conn) {
+  conn->breakerSlot.announceIdle();
   if (idle_.size() >= maxIdle_) return;
   conn->idleSince = UpstreamConnection::Clock::now();
   idle_.push_back(std::move(conn));

@@ -66,7 +66,10 @@ class UpstreamExchange {
   boost::asio::awaitable<bool> sendResponseHead(http::ResponseHead& head, bool noBody);
   boost::asio::awaitable<bool> writeLocal(unsigned status, std::string_view body,
                                           std::string_view flag);
-  bool mayRetry(uint32_t reasonBits) const;
+  // Also takes a retry slot of the cluster's circuit breaker (maxRetries) for the retry.
+  bool mayRetry(uint32_t reasonBits);
+  // A circuit-breaker refusal: 503 UO (overflow), or 504 UT once the route deadline passed.
+  TryResult overflowed();
   bool retriableStatus(unsigned status) const;
   // A gRPC trailers-only answer whose grpc-status the route's retryOn names (cancelled,
   // deadline-exceeded, internal, resource-exhausted, unavailable), as Envoy's router does.
@@ -81,6 +84,8 @@ class UpstreamExchange {
   static constexpr std::string_view kResetBody =
       "upstream connect error or disconnect/reset before headers. reset reason: connection "
       "termination";
+  static constexpr std::string_view kOverflowBody =
+      "upstream connect error or disconnect/reset before headers. reset reason: overflow";
   static constexpr std::string_view kProtocolErrorBody =
       "upstream connect error or disconnect/reset before headers. reset reason: protocol error";
 
@@ -93,6 +98,9 @@ class UpstreamExchange {
   std::vector<const upstream::Host*> tried_;
   std::shared_ptr<upstream::Host> host_;
   uint32_t retriesDone_ = 0;
+  upstream::CircuitBreaker* breaker_ = nullptr;  // the cluster's, set by run()
+  upstream::CircuitBreaker::Slot retrySlot_;      // the retry in flight, if any
+  bool retryOverflowed_ = false;  // maxRetries refused a retry: the failure stands
   bool staleRetried_ = false;
   bool forceFresh_ = false;    // the next try must open a new connection
   bool bodyStarted_ = false;   // request body bytes were consumed from the client

@@ -33,6 +33,19 @@ struct UpstreamHostStats {
   void merge(const UpstreamHostStats& o);
 };
 
+// A cluster's circuit-breaker overflows (Envoy's names, without the prefix).
+struct CircuitBreakerStats {
+  uint64_t cxOverflow = 0;         // upstream_cx_overflow
+  uint64_t rqPendingOverflow = 0;  // upstream_rq_pending_overflow
+  uint64_t retryOverflow = 0;      // upstream_rq_retry_overflow
+
+  void merge(const CircuitBreakerStats& o) {
+    cxOverflow += o.cxOverflow;
+    rqPendingOverflow += o.rqPendingOverflow;
+    retryOverflow += o.retryOverflow;
+  }
+};
+
 struct GatewayStats {
   uint64_t downstreamCxTotal = 0;
   uint64_t downstreamCxActive = 0;
@@ -44,6 +57,7 @@ struct GatewayStats {
   // cluster name -> host "ip:port" -> stats. Counters start again when a worker rebuilds a
   // cluster after a config change, as Envoy's do for a replaced cluster.
   std::map<std::string, std::map<std::string, UpstreamHostStats>, std::less<>> clusters;
+  std::map<std::string, CircuitBreakerStats, std::less<>> circuitBreakers;  // by cluster
   RequestMetrics requests;
 
   void merge(const GatewayStats& other);

@@ -10,6 +10,7 @@
 #include <random>
 #include <vector>
 
+#include "portico/upstream/circuit_breaker.h"
 #include "portico/upstream/cluster_config.h"
 #include "portico/upstream/host.h"
 #include "portico/upstream/load_balancer.h"
@@ -24,6 +25,8 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
   Cluster(boost::asio::any_io_executor executor, ClusterConfig config);
 
   const ClusterConfig& config() const { return config_; }
+  CircuitBreaker& breaker() { return *breaker_; }
+  const CircuitBreaker& breaker() const { return *breaker_; }
   // Resolves on first use (waits), then refreshes in the background when due.
   boost::asio::awaitable<void> ensureHosts();
   std::shared_ptr<Host> chooseHost(const std::vector<const Host*>& excluded, std::mt19937& rng) {
@@ -48,6 +51,8 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
   boost::asio::any_io_executor executor_;
   ClusterConfig config_;
   LoadBalancer lb_;
+  // Shared with the slots it hands out: a connection may outlive a replaced cluster.
+  std::shared_ptr<CircuitBreaker> breaker_;
   std::vector<std::shared_ptr<Host>> hosts_;
   bool needsDns_ = false;
   bool resolved_ = false;

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "portico/http/http1_response_reader.h"
+#include "portico/upstream/circuit_breaker.h"
 
 namespace portico::upstream {
 
@@ -37,6 +38,8 @@ class UpstreamConnection {
 
   Clock::time_point idleSince;
   uint32_t requestsServed = 0;
+  // The cluster's circuit-breaker unit for this connection, freed when it closes.
+  CircuitBreaker::Slot breakerSlot;
 
  private:
   boost::asio::ip::tcp::socket socket_;
