@@ -176,6 +176,7 @@ std::optional<stats::GatewayStats> Worker::collectStats(std::chrono::millisecond
     for (const DownstreamConnection* c : connections_) s.downstreamRqActive += c->idle() ? 0 : 1;
     for (const auto& [name, cluster] : clusters_.all()) {
       auto& hosts = s.clusters[name];
+      cluster->restoreEjected();
       for (const auto& host : cluster->hosts()) {
         const auto& c = host->pool.counters;
         stats::UpstreamHostStats& h = hosts[host->address];
@@ -190,6 +191,8 @@ std::optional<stats::GatewayStats> Worker::collectStats(std::chrono::millisecond
         h.rqTotal = c.requests;
         h.rqPending = c.connecting;
         h.weight = host->weight;
+        h.outlierEjected = host->outlier.ejected ? 1 : 0;
+        h.outlierEjectionsEnforced = host->outlier.ejectionsEnforced;
       }
     }
     s.requests = requestMetrics_;

@@ -7,12 +7,14 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <random>
 #include <vector>
 
 #include "portico/upstream/cluster_config.h"
 #include "portico/upstream/host.h"
 #include "portico/upstream/load_balancer.h"
+#include "portico/upstream/outlier_detector.h"
 
 namespace portico::upstream {
 
@@ -26,8 +28,22 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
   const ClusterConfig& config() const { return config_; }
   // Resolves on first use (waits), then refreshes in the background when due.
   boost::asio::awaitable<void> ensureHosts();
-  std::shared_ptr<Host> chooseHost(const std::vector<const Host*>& excluded, std::mt19937& rng) {
-    return lb_.choose(hosts_, excluded, rng);
+  // Ejected hosts (outlier detection) are skipped unless too few hosts are healthy.
+  std::shared_ptr<Host> chooseHost(const std::vector<const Host*>& excluded, std::mt19937& rng);
+  // Each try's outcome, for outlier detection (no-ops without it).
+  void reportStatus(Host& host, unsigned status) {
+    if (outlier_) outlier_->reportStatus(host, status, hosts_, std::chrono::steady_clock::now());
+  }
+  void reportLocalFailure(Host& host, OutlierDetector::LocalFailure failure) {
+    if (outlier_) {
+      outlier_->reportLocalFailure(host, failure, hosts_, std::chrono::steady_clock::now());
+    }
+  }
+  const OutlierDetector* outlierDetector() const { return outlier_ ? &*outlier_ : nullptr; }
+  // Restoration is lazy (at choose time); stats and the idle sweep call this too so
+  // /clusters does not show a host ejected after its time passed.
+  void restoreEjected() {
+    if (outlier_) outlier_->restoreDue(hosts_, std::chrono::steady_clock::now());
   }
   const std::vector<std::shared_ptr<Host>>& hosts() const { return hosts_; }
   // Closes idle pooled connections (shutdown).
@@ -35,6 +51,7 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
   // A reload re-resolves DNS names on the next request instead of waiting for kDnsRefresh.
   void refreshDns() { resolvedAt_ = {}; }
   void sweepIdle() {
+    restoreEjected();
     for (auto& h : hosts_) {
       h->pool.sweep();
       h->http2.sweep();
@@ -48,6 +65,7 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
   boost::asio::any_io_executor executor_;
   ClusterConfig config_;
   LoadBalancer lb_;
+  std::optional<OutlierDetector> outlier_;
   std::vector<std::shared_ptr<Host>> hosts_;
   bool needsDns_ = false;
   bool resolved_ = false;
