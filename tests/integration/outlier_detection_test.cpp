@@ -7,6 +7,7 @@
 
 #include "support/configs.h"
 #include "support/gateway.h"
+#include "support/h2_upstream.h"
 
 namespace portico::testing {
 namespace {
@@ -21,17 +22,21 @@ class OutlierDetection : public ::testing::Test {
   // One STATIC ServiceEntry with two endpoints (the first one is `firstPort`), round robin,
   // no retries: every request is one try the test can count.
   std::string config(uint16_t firstPort, const std::string& outlierDetection) {
+    return config(firstPort, good.port(), "HTTP", outlierDetection);
+  }
+  std::string config(uint16_t firstPort, uint16_t secondPort, const std::string& protocol,
+                     const std::string& outlierDetection) {
     return seedGateway(port) +
            "apiVersion: networking.istio.io/v1\n"
            "kind: ServiceEntry\n"
            "metadata: {name: app}\n"
            "spec:\n"
            "  hosts: [app.default.svc.cluster.local]\n"
-           "  ports: [{number: 80, name: http, protocol: HTTP}]\n"
+           "  ports: [{number: 80, name: http, protocol: " + protocol + "}]\n"
            "  resolution: STATIC\n"
            "  endpoints:\n"
            "  - {address: 127.0.0.1, ports: {http: " + std::to_string(firstPort) + "}}\n"
-           "  - {address: 127.0.0.1, ports: {http: " + std::to_string(good.port()) + "}}\n"
+           "  - {address: 127.0.0.1, ports: {http: " + std::to_string(secondPort) + "}}\n"
            "---\n"
            "apiVersion: networking.istio.io/v1\n"
            "kind: DestinationRule\n"
@@ -79,9 +84,13 @@ class OutlierDetection : public ::testing::Test {
 TEST_F(OutlierDetection, ConsecutiveFiveHundredsEjectTheHostForTheEjectionTime) {
   Gateway gw(dir, config(bad.port(), kEjectAfterThree));
   ASSERT_TRUE(gw.ready()) << gw.log();
-  auto start = std::chrono::steady_clock::now();
-  // Round robin: tries 1, 3, 5 go to the bad host; its third 503 ejects it.
-  auto codes = send(10);
+  // Round robin: tries 1, 3, 5 go to the bad host; its third 503 ejects it, between the
+  // moments `before` and `after`.
+  auto codes = send(4);
+  auto before = std::chrono::steady_clock::now();
+  codes.push_back(curl(url("/x")).status);
+  auto after = std::chrono::steady_clock::now();
+  for (int code : send(5)) codes.push_back(code);
   EXPECT_EQ(codes, (std::vector<int>{503, 200, 503, 200, 503, 200, 200, 200, 200, 200}));
   EXPECT_EQ(bad.requests(), 3u);
   EXPECT_EQ(good.requests(), 7u);
@@ -98,11 +107,11 @@ TEST_F(OutlierDetection, ConsecutiveFiveHundredsEjectTheHostForTheEjectionTime) 
             "default.svc.cluster.local\"}: 1\n"
             "envoy_cluster_outlier_detection_ejections_enforced_total{cluster_name=\"outbound|80||"
             "app.default.svc.cluster.local\"}: 1\n");
-  ASSERT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1800))
+  ASSERT_LT(std::chrono::steady_clock::now() - before, std::chrono::milliseconds(1900))
       << "too slow to observe the 2s ejection";
 
   // Past baseEjectionTime (2s x 1st ejection) the host is back.
-  std::this_thread::sleep_until(start + std::chrono::milliseconds(2300));
+  std::this_thread::sleep_until(after + std::chrono::milliseconds(2100));
   clusters = curl(admin(gw, "/clusters"));
   EXPECT_NE(clusters.body.find(healthLine(bad.port()) + "healthy\n"), std::string::npos)
       << clusters.body;
@@ -121,6 +130,29 @@ TEST_F(OutlierDetection, ConnectFailuresCountAsFiveHundreds) {
   ASSERT_TRUE(gw.ready()) << gw.log();
   EXPECT_EQ(send(8), (std::vector<int>{503, 200, 503, 200, 200, 200, 200, 200}));
   EXPECT_EQ(good.requests(), 6u);
+}
+
+TEST_F(OutlierDetection, ResetStreamsOfAnHttp2UpstreamEject) {
+  H2Upstream first{"first"};
+  H2Upstream second{"second"};
+  Gateway gw(dir, config(first.port(), second.port(), "HTTP2",
+                         "    outlierDetection:\n"
+                         "      consecutive5xxErrors: 2\n"
+                         "      baseEjectionTime: 30s\n"
+                         "      maxEjectionPercent: 50\n"));
+  ASSERT_TRUE(gw.ready()) << gw.log();
+  // RST_STREAM before a head is a reset: 503 for counting. first, second, first: ejected.
+  // second's second reset would leave no host within 50%: not ejected.
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(curl(url("/reset")).status, 502);
+  EXPECT_EQ(first.streams(), 2u);
+  EXPECT_EQ(second.streams(), 2u);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(curl(url("/echo")).status, 200);
+  EXPECT_EQ(first.streams(), 2u);
+  EXPECT_EQ(second.streams(), 6u);
+  HttpResult clusters = curl(admin(gw, "/clusters"));
+  EXPECT_NE(clusters.body.find(healthLine(first.port()) + "/failed_outlier_check\n"),
+            std::string::npos)
+      << clusters.body;
 }
 
 TEST_F(OutlierDetection, WithoutOutlierDetectionNothingIsEjected) {
