@@ -17,6 +17,7 @@ namespace portico::core {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 using RetryOn = route::RetryPolicy::On;
+using LocalFailure = upstream::OutlierDetector::LocalFailure;
 
 namespace {
 
@@ -201,6 +202,7 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
         executor_, host->endpoint, connectTimeout(cluster));
     --host->pool.counters.connecting;
     ++(ec ? host->pool.counters.connectFail : host->pool.counters.created);
+    if (ec) cluster.reportLocalFailure(*host, LocalFailure::kConnectFailed);
     if (ec) co_return connectFailed(*host);
     conn = std::move(fresh);
     conn->breakerSlot = std::move(connectionSlot);
@@ -224,6 +226,7 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
       co_return TryResult::kRetry;
     }
     tried_.push_back(host.get());
+    cluster.reportLocalFailure(*host, LocalFailure::kReset);
     if (mayRetry(RetryOn::kReset | RetryOn::k5xx)) co_return TryResult::kRetry;
     failure_ = {502, std::string(kResetBody), "UC"};
     co_return TryResult::kFailed;
@@ -245,6 +248,10 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
       co_return TryResult::kFailed;
     }
     tried_.push_back(host.get());
+    const bool stale = reused && headResult.noBytes && !headResult.malformed && !timedOut;
+    if (!stale || staleRetried_ || !replayable()) {
+      cluster.reportLocalFailure(*host, timedOut ? LocalFailure::kTimeout : LocalFailure::kReset);
+    }
     if (timedOut) {
       if (perTryBinds && mayRetry(RetryOn::k5xx | RetryOn::kGatewayError | RetryOn::kReset |
                                   RetryOn::kDeadlineExceeded)) {
@@ -268,6 +275,7 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attempt(upstream:
     co_return TryResult::kFailed;
   }
 
+  cluster.reportStatus(*host, head.status);
   if (upgrade && head.status == 101) {
     cancelOnGone.release();
     deadline.disarm();

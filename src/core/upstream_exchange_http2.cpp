@@ -21,6 +21,7 @@ namespace portico::core {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 using RetryOn = route::RetryPolicy::On;
+using LocalFailure = upstream::OutlierDetector::LocalFailure;
 
 namespace {
 
@@ -84,6 +85,7 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attemptHttp2(
   } else if (!ec) {
     ++host.pool.counters.reused;
   }
+  if (ec) cluster.reportLocalFailure(host, LocalFailure::kConnectFailed);
   if (ec) co_return connectFailed(host);
   upstreamStart_ = Clock::now();
   if (sink_.clientGone()) {
@@ -172,6 +174,7 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attemptHttp2(
       co_return TryResult::kFailed;
     }
     tried_.push_back(&host);
+    cluster.reportLocalFailure(host, up.timedOut() ? LocalFailure::kTimeout : LocalFailure::kReset);
     if (up.timedOut()) {
       if (perTryBinds && mayRetry(RetryOn::k5xx | RetryOn::kGatewayError | RetryOn::kReset |
                                   RetryOn::kDeadlineExceeded)) {
@@ -187,7 +190,8 @@ asio::awaitable<UpstreamExchange::TryResult> UpstreamExchange::attemptHttp2(
     if (mayRetry(RetryOn::kReset | RetryOn::k5xx)) co_return TryResult::kRetry;
     failure_ = {502, std::string(up.resetCode() == 0 ? kProtocolErrorBody : kResetBody), "UR"};
     co_return TryResult::kFailed;
-  } else if ((retriableStatus(up.head().status) || retriableGrpcStatus(up)) && mayRetry(~0u)) {
+  } else if (cluster.reportStatus(host, up.head().status),
+             (retriableStatus(up.head().status) || retriableGrpcStatus(up)) && mayRetry(~0u)) {
     co_await stopPump();
     tried_.push_back(&host);
     co_return TryResult::kRetry;

@@ -179,6 +179,7 @@ std::optional<stats::GatewayStats> Worker::collectStats(std::chrono::millisecond
       const auto& overflow = cluster->breaker().counters;
       s.circuitBreakers[name] = {overflow.cxOverflow, overflow.rqPendingOverflow,
                                  overflow.retryOverflow};
+      cluster->restoreEjected();
       for (const auto& host : cluster->hosts()) {
         const auto& c = host->pool.counters;
         stats::UpstreamHostStats& h = hosts[host->address];
@@ -193,6 +194,8 @@ std::optional<stats::GatewayStats> Worker::collectStats(std::chrono::millisecond
         h.rqTotal = c.requests;
         h.rqPending = c.connecting;
         h.weight = host->weight;
+        h.outlierEjected = host->outlier.ejected ? 1 : 0;
+        h.outlierEjectionsEnforced = host->outlier.ejectionsEnforced;
       }
     }
     s.requests = requestMetrics_;

@@ -17,6 +17,8 @@ void UpstreamHostStats::merge(const UpstreamHostStats& o) {
   rqTotal += o.rqTotal;
   rqPending += o.rqPending;
   weight = o.weight;
+  outlierEjected += o.outlierEjected;
+  outlierEjectionsEnforced += o.outlierEjectionsEnforced;
 }
 
 void GatewayStats::merge(const GatewayStats& other) {
@@ -83,6 +85,13 @@ void GatewayStats::write(StatsWriter& w) const {
     w.counter("envoy_cluster_upstream_rq_retry_overflow",
               "Retries not attempted because of the maxRetries circuit breaker.", labels,
               breaker.retryOverflow);
+    w.gauge("envoy_cluster_outlier_detection_ejections_active",
+            "Hosts ejected by outlier detection now (per worker: a host ejected by two workers "
+            "counts twice).",
+            labels, static_cast<double>(sum.outlierEjected));
+    w.counter("envoy_cluster_outlier_detection_ejections_enforced_total",
+              "Ejections enforced by outlier detection (summed over workers).", labels,
+              sum.outlierEjectionsEnforced);
   }
   requests.write(w);
   // HTTP/2 stream counters (envoy_http_downstream_rq_http2_total, ...) belong here once the
@@ -104,8 +113,9 @@ std::string GatewayStats::clustersText() const {
       line(cluster, address, "rq_active", std::to_string(h.rqActive));
       line(cluster, address, "rq_total", std::to_string(h.rqTotal));
       line(cluster, address, "weight", std::to_string(h.weight));
-      // No active health checking or outlier ejection yet: every resolved host serves.
-      line(cluster, address, "health_flags", "healthy");
+      // No active health checking; outlier detection ejects per worker, so a host is shown
+      // ejected when any worker has it ejected.
+      line(cluster, address, "health_flags", h.outlierEjected > 0 ? "/failed_outlier_check" : "healthy");
     }
   }
   return out;

@@ -33,6 +33,23 @@ Cluster::Cluster(asio::any_io_executor executor, ClusterConfig config)
     hosts_.push_back(makeHost(asio::ip::tcp::endpoint(address, port), ep.weight));
   }
   resolved_ = !needsDns_;
+  if (config_.outlierDetection) outlier_.emplace(*config_.outlierDetection);
+}
+
+std::shared_ptr<Host> Cluster::chooseHost(const std::vector<const Host*>& excluded,
+                                          std::mt19937& rng) {
+  if (!outlier_) return lb_.choose(hosts_, excluded, rng);
+  outlier_->restoreDue(hosts_, std::chrono::steady_clock::now());
+  if (OutlierDetector::ejectedCount(hosts_) == 0 || outlier_->panic(hosts_)) {
+    return lb_.choose(hosts_, excluded, rng);
+  }
+  std::vector<std::shared_ptr<Host>> healthy;
+  healthy.reserve(hosts_.size());
+  for (const auto& h : hosts_) {
+    if (!h->outlier.ejected) healthy.push_back(h);
+  }
+  // Every host ejected and no panic threshold: "no healthy upstream", as Envoy answers.
+  return lb_.choose(healthy, excluded, rng);
 }
 
 std::shared_ptr<Host> Cluster::makeHost(const asio::ip::tcp::endpoint& ep, uint32_t weight) {

@@ -16,9 +16,13 @@
 
 namespace portico::testing {
 
-Upstream::Upstream(std::string name) : name_(std::move(name)), port_(freePort()) {
-  process_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{PORTICO_TEST_UPSTREAM, "--port", std::to_string(port_), "--name", name_});
+Upstream::Upstream(std::string name) : Upstream(std::move(name), {}) {}
+
+Upstream::Upstream(std::string name, const std::vector<std::string>& extraArgs)
+    : name_(std::move(name)), port_(freePort()) {
+  std::vector<std::string> args{PORTICO_TEST_UPSTREAM, "--port", std::to_string(port_), "--name", name_};
+  args.insert(args.end(), extraArgs.begin(), extraArgs.end());
+  process_ = std::make_unique<ChildProcess>(args);
   if (!waitForPort(port_, std::chrono::seconds(10))) throw std::runtime_error("upstream did not start");
 }
 

@@ -19,6 +19,8 @@ namespace portico::testing {
 class Upstream {
  public:
   explicit Upstream(std::string name);
+  // With more portico_test_upstream flags, e.g. {"--status", "503"}.
+  Upstream(std::string name, const std::vector<std::string>& extraArgs);
   uint16_t port() const { return port_; }
   const std::string& name() const { return name_; }
   // Connections the upstream accepted, and requests it received, since it started, not

@@ -29,6 +29,10 @@ struct UpstreamHostStats {
   uint64_t rqTotal = 0;
   uint64_t rqPending = 0;  // waiting for a connection to be established
   uint32_t weight = 1;
+  // Outlier detection decides per worker: the workers (0..N) that have the host ejected
+  // now, and the ejections they enforced.
+  uint64_t outlierEjected = 0;
+  uint64_t outlierEjectionsEnforced = 0;
 
   void merge(const UpstreamHostStats& o);
 };

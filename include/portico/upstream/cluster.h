@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "portico/upstream/cluster_config.h"
 #include "portico/upstream/host.h"
 #include "portico/upstream/load_balancer.h"
+#include "portico/upstream/outlier_detector.h"
 
 namespace portico::upstream {
 
@@ -29,8 +31,22 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
   const CircuitBreaker& breaker() const { return *breaker_; }
   // Resolves on first use (waits), then refreshes in the background when due.
   boost::asio::awaitable<void> ensureHosts();
-  std::shared_ptr<Host> chooseHost(const std::vector<const Host*>& excluded, std::mt19937& rng) {
-    return lb_.choose(hosts_, excluded, rng);
+  // Ejected hosts (outlier detection) are skipped unless too few hosts are healthy.
+  std::shared_ptr<Host> chooseHost(const std::vector<const Host*>& excluded, std::mt19937& rng);
+  // Each try's outcome, for outlier detection (no-ops without it).
+  void reportStatus(Host& host, unsigned status) {
+    if (outlier_) outlier_->reportStatus(host, status, hosts_, std::chrono::steady_clock::now());
+  }
+  void reportLocalFailure(Host& host, OutlierDetector::LocalFailure failure) {
+    if (outlier_) {
+      outlier_->reportLocalFailure(host, failure, hosts_, std::chrono::steady_clock::now());
+    }
+  }
+  const OutlierDetector* outlierDetector() const { return outlier_ ? &*outlier_ : nullptr; }
+  // Restoration is lazy (at choose time); stats and the idle sweep call this too so
+  // /clusters does not show a host ejected after its time passed.
+  void restoreEjected() {
+    if (outlier_) outlier_->restoreDue(hosts_, std::chrono::steady_clock::now());
   }
   const std::vector<std::shared_ptr<Host>>& hosts() const { return hosts_; }
   // Closes idle pooled connections (shutdown).
@@ -38,6 +54,7 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
   // A reload re-resolves DNS names on the next request instead of waiting for kDnsRefresh.
   void refreshDns() { resolvedAt_ = {}; }
   void sweepIdle() {
+    restoreEjected();
     for (auto& h : hosts_) {
       h->pool.sweep();
       h->http2.sweep();
@@ -53,6 +70,7 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
   LoadBalancer lb_;
   // Shared with the slots it hands out: a connection may outlive a replaced cluster.
   std::shared_ptr<CircuitBreaker> breaker_;
+  std::optional<OutlierDetector> outlier_;
   std::vector<std::shared_ptr<Host>> hosts_;
   bool needsDns_ = false;
   bool resolved_ = false;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "portico/upstream/connection_pool.h"
+#include "portico/upstream/host_outlier_state.h"
 #include "portico/upstream/http2_connection_pool.h"
 
 namespace portico::upstream {
@@ -29,6 +30,7 @@ struct Host {
   uint32_t activeRequests = 0;
   ConnectionPool pool;
   Http2ConnectionPool http2;  // used by clusters whose protocol is HTTP/2
+  HostOutlierState outlier;   // DestinationRule outlierDetection (OutlierDetector)
 };
 
 }  // namespace portico::upstream

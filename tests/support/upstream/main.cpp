@@ -11,6 +11,8 @@
 //   /ws                   a WebSocket upgrade (Beast): echoes every message, text or binary
 //   anything else         200 with a JSON echo: method, target, headers, body size
 //
+// --status CODE makes every answer but /__stats and /ws that status (an always-failing host,
+// for outlier detection).
 // /__stats counts complete requests only (head and whole body received).
 // Every response carries x-upstream-name (from --name) and x-upstream-connection (the
 // sequence number of the TCP connection it came on).
@@ -42,6 +44,7 @@ struct State {
   uint64_t connections = 0;
   uint64_t requests = 0;
   std::map<std::string, uint64_t> flakyHits;
+  unsigned forcedStatus = 0;  // --status
 };
 
 std::string jsonEscape(std::string_view s) {
@@ -164,7 +167,10 @@ asio::awaitable<void> session(tcp::socket socket, State& state) {
       continue;
     }
 
-    if (target == "/__stats") {
+    if (state.forcedStatus != 0 && target != "/__stats") {
+      res.result(state.forcedStatus);
+      res.body() = "status " + std::to_string(state.forcedStatus) + "\n";
+    } else if (target == "/__stats") {
       res.set(http::field::content_type, "application/json");
       res.body() = "{\"connections\":" + std::to_string(state.connections) +
                    ",\"requests\":" + std::to_string(state.requests) + "}";
@@ -222,8 +228,10 @@ int main(int argc, char** argv) {
     if (flag == "--port") port = static_cast<unsigned>(std::atoi(argv[i + 1]));
     else if (flag == "--name") state.name = argv[i + 1];
     else if (flag == "--address") address = argv[i + 1];
+    else if (flag == "--status") state.forcedStatus = static_cast<unsigned>(std::atoi(argv[i + 1]));
     else {
-      std::fprintf(stderr, "usage: %s --port N [--name NAME] [--address ADDR]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s --port N [--name NAME] [--address ADDR] [--status CODE]\n",
+                   argv[0]);
       return 2;
     }
   }
