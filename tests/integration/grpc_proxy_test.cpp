@@ -277,29 +277,9 @@ TEST(GrpcOverTls, BidirectionalCallThroughATerminatingListener) {
   TestPki pki(dir);
   H2Upstream grpc{"grpc"};
   const uint16_t port = freePort();
-  const std::string config = fill(R"(apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: product-gateway}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: {{PORT}}, name: https, protocol: HTTPS}
-    hosts: [a.example.com]
-    tls: {mode: SIMPLE, serverCertificate: {{PKI}}/a.crt, privateKey: {{PKI}}/a.key}
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: vs}
-spec:
-  hosts: [a.example.com]
-  gateways: [product-gateway]
-  http:
-  - route: [{destination: {host: grpc.default.svc.cluster.local, port: {number: 50051}}}]
----
-)",
-                                  {{"PORT", std::to_string(port)}, {"PKI", pki.path("")}}) +
-                             staticServiceEntry("grpc", "grpc.default.svc.cluster.local", 50051,
-                                                grpc.port(), "GRPC");
+  const std::string config =
+      tlsRouteConfig(port, pki.path(""), "grpc.default.svc.cluster.local", 50051) +
+      staticServiceEntry("grpc", "grpc.default.svc.cluster.local", 50051, grpc.port(), "GRPC");
   Gateway gw(dir, config);
   ASSERT_TRUE(gw.ready()) << gw.log();
   Http2TlsOptions tls;

@@ -283,34 +283,13 @@ TEST_F(H2UpstreamTool, RefusedConnectionIsAConnectionError) {
 
 // The client's TLS mode needs an h2 server with TLS: the gateway terminating TLS (ALPN h2)
 // in front of the HTTP/1.1 test upstream.
-constexpr const char* kTlsConfig = R"(apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: {{HTTPS}}, name: https, protocol: HTTPS}
-    hosts: [a.example.com]
-    tls: {mode: SIMPLE, serverCertificate: {{PKI}}/a.crt, privateKey: {{PKI}}/a.key}
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: vs}
-spec:
-  hosts: [a.example.com]
-  gateways: [gw]
-  http:
-  - route: [{destination: {host: app, port: {number: 80}}}]
----
-)";
 
 TEST(H2ClientTls, FetchesOverTlsWithAlpnH2AndVerifiesTheCertificate) {
   TempDir dir;
   TestPki pki{dir};
   Upstream app{"app"};
   const uint16_t httpsPort = freePort();
-  Gateway gw(dir, fill(kTlsConfig, {{"HTTPS", std::to_string(httpsPort)},
-                                    {"PKI", (dir.path() / "pki").string()}}) +
+  Gateway gw(dir, tlsRouteConfig(httpsPort, pki.path(""), "app", 80) +
                       staticServiceEntry("app", "app.default.svc.cluster.local", 80, app.port()));
   ASSERT_TRUE(gw.ready()) << gw.log();
 

@@ -42,6 +42,22 @@ std::string staticServiceEntry(const std::string& name, const std::string& host,
          "---\n";
 }
 
+std::string tlsRouteConfig(uint16_t port, const std::string& pkiDir,
+                           const std::string& destination, uint16_t destinationPort) {
+  const std::string p = std::to_string(port);
+  return "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: tls-gw}\n"
+         "spec:\n  selector: {istio: ingressgateway}\n  servers:\n"
+         "  - port: {number: " + p + ", name: https, protocol: HTTPS}\n"
+         "    hosts: [a.example.com]\n"
+         "    tls: {mode: SIMPLE, serverCertificate: " + pkiDir + "/a.crt, privateKey: " +
+         pkiDir + "/a.key}\n"
+         "---\n"
+         "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: tls-vs}\n"
+         "spec:\n  hosts: [a.example.com]\n  gateways: [tls-gw]\n"
+         "  http:\n  - route: [{destination: {host: " + destination +
+         ", port: {number: " + std::to_string(destinationPort) + "}}}]\n---\n";
+}
+
 std::string singleRouteConfig(uint16_t port, uint16_t upstreamPort) {
   return seedGateway(port) +
          staticServiceEntry("app", "app.default.svc.cluster.local", 80, upstreamPort) +

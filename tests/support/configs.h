@@ -15,6 +15,12 @@ std::string staticServiceEntry(const std::string& name, const std::string& host,
                                uint16_t servicePort, uint16_t upstreamPort,
                                const std::string& protocol = "HTTP");
 
+// A Gateway terminating TLS (SIMPLE, ALPN h2 and http/1.1) on `port` for a.example.com with
+// `pkiDir`/a.crt and a.key (tls_pki.h), and a VirtualService sending all of that host's
+// requests to `destination`:`destinationPort`.
+std::string tlsRouteConfig(uint16_t port, const std::string& pkiDir,
+                           const std::string& destination, uint16_t destinationPort);
+
 // The seed Gateway on `port`, plus one VirtualService sending every request to the service
 // `app` (port 80), which lives on 127.0.0.1:`upstreamPort`.
 std::string singleRouteConfig(uint16_t port, uint16_t upstreamPort);

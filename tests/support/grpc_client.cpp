@@ -2,17 +2,6 @@
 
 namespace portico::testing {
 
-std::string grpcFrame(std::string_view message) {
-  std::string out(5, '\0');
-  const auto n = static_cast<uint32_t>(message.size());
-  out[1] = static_cast<char>(n >> 24);
-  out[2] = static_cast<char>(n >> 16);
-  out[3] = static_cast<char>(n >> 8);
-  out[4] = static_cast<char>(n);
-  out.append(message);
-  return out;
-}
-
 std::string GrpcCall::Result::grpcStatus() const {
   if (auto it = trailers.find("grpc-status"); it != trailers.end()) return it->second;
   if (auto it = headers.find("grpc-status"); it != headers.end()) return it->second;
@@ -76,17 +65,7 @@ void GrpcCall::decodeMessages() {
   if (contentType == s->headers.end() || !contentType->second.starts_with("application/grpc")) {
     return;
   }
-  std::string& body = s->body;
-  size_t offset = 0;
-  while (body.size() - offset >= 5) {
-    const auto* p = reinterpret_cast<const unsigned char*>(body.data() + offset);
-    const uint64_t n =
-        (uint64_t{p[1]} << 24) | (uint64_t{p[2]} << 16) | (uint64_t{p[3]} << 8) | p[4];
-    if (body.size() - offset - 5 < n) break;
-    messages_.push_back(body.substr(offset + 5, n));
-    offset += 5 + n;
-  }
-  body.erase(0, offset);
+  while (auto message = takeGrpcMessage(s->body)) messages_.push_back(std::move(*message));
 }
 
 bool GrpcCall::ended() {

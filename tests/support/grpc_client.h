@@ -14,12 +14,11 @@
 #include <utility>
 #include <vector>
 
+#include "support/grpc_frame.h"
 #include "support/http2_client_connection.h"
 
 namespace portico::testing {
 
-// The gRPC length-prefixed message: flag 0 (uncompressed), 4-byte big-endian length, payload.
-std::string grpcFrame(std::string_view message);
 
 class GrpcCall {
  public:

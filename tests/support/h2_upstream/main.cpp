@@ -48,7 +48,11 @@
 #include <utility>
 #include <vector>
 
+#include "support/grpc_frame.h"
+
 namespace asio = boost::asio;
+using portico::testing::grpcFrame;
+using portico::testing::takeGrpcMessage;
 using asio::ip::tcp;
 
 namespace {
@@ -78,28 +82,6 @@ uint64_t parseNumber(std::string_view s, uint64_t fallback) {
   uint64_t v = 0;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   return ec == std::errc() && ptr == s.data() + s.size() ? v : fallback;
-}
-
-std::string grpcFrame(std::string_view message) {
-  std::string out(5, '\0');
-  const auto n = static_cast<uint32_t>(message.size());
-  out[1] = static_cast<char>(n >> 24);
-  out[2] = static_cast<char>(n >> 16);
-  out[3] = static_cast<char>(n >> 8);
-  out[4] = static_cast<char>(n);
-  out.append(message);
-  return out;
-}
-
-// Takes the next whole gRPC message off the front of `buffer`, if one is complete.
-std::optional<std::string> takeGrpcMessage(std::string& buffer) {
-  if (buffer.size() < 5) return std::nullopt;
-  const auto* p = reinterpret_cast<const unsigned char*>(buffer.data());
-  const uint64_t n = (uint64_t{p[1]} << 24) | (uint64_t{p[2]} << 16) | (uint64_t{p[3]} << 8) | p[4];
-  if (buffer.size() < 5 + n) return std::nullopt;
-  std::string message = buffer.substr(5, n);
-  buffer.erase(0, 5 + n);
-  return message;
 }
 
 // One request stream: what arrived, and the response body still to go out.
